@@ -1,0 +1,1 @@
+"""People who log in: accounts, roles scoped to stores, login, API tokens."""

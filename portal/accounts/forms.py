@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.accounts.roles import ROLE_LABELS
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("Mobile number or username"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Log in"))
+
+
+class AccountForm(FlaskForm):
+    login = StringField(_l("Username"), validators=[DataRequired(), Length(max=32)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    mobile = StringField(_l("Mobile number"), validators=[Optional(), Length(max=32)])
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Create account"))
+
+
+class GrantForm(FlaskForm):
+    role = SelectField(
+        _l("Role"),
+        choices=[(str(role), label) for role, label in ROLE_LABELS.items()],
+        validators=[DataRequired()],
+    )
+    store_id = SelectField(_l("Store"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Grant role"))
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: the CSRF token is the confirmation that a person clicked the button."""
+
+    submit = SubmitField(_l("Confirm"))

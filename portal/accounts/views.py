@@ -1,0 +1,236 @@
+"""Login and logout for everyone; account and role administration for admins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal.accounts import services
+from portal.accounts.forms import AccountForm, ConfirmForm, GrantForm, LoginForm
+from portal.accounts.models import RoleGrant, User
+from portal.accounts.permissions import Action, require
+from portal.accounts.roles import Role
+from portal.errors import Conflict, ValidationFailed
+from portal.extensions import db, login_manager
+from portal.pagination import SortKey, paginate
+from portal.stores.services import all_stores, get_store
+from portal.web.forms import apply_errors
+from portal.web.views import _safe_next
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = None
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def throttle_policy() -> services.ThrottlePolicy:
+    cfg = current_app.config
+    return services.ThrottlePolicy(
+        per_account=cfg["PORTAL_LOGIN_FAILURES_PER_ACCOUNT"],
+        per_address=cfg["PORTAL_LOGIN_FAILURES_PER_ADDRESS"],
+        window=timedelta(minutes=cfg["PORTAL_LOGIN_THROTTLE_WINDOW_MINUTES"]),
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    """Log in with a mobile number (members) or a username (staff)."""
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session,
+                login=form.login.data,
+                password=form.password.data,
+                ip_address=request.remote_addr,
+                policy=throttle_policy(),
+            )
+        except ValidationFailed as exc:
+            db.session.commit()  # keep the failed attempt and its audit event
+            apply_errors(form, exc.errors)
+            status = 401
+        except services.TooManyAttempts as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+            status = 429
+        else:
+            db.session.commit()
+            chosen_locale = session.get("locale")
+            session.clear()  # a fresh session on login: no fixation
+            if chosen_locale and user.locale is None:
+                session["locale"] = chosen_locale
+            login_user(user)
+            return redirect(
+                _safe_next(form.next.data) if form.next.data else url_for("web.dashboard")
+            )
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the session."""
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("web.index"))
+
+
+# --- administration ------------------------------------------------------------------------
+
+
+@bp.get("/admin/accounts")
+@login_required
+def list_accounts() -> str:
+    """All accounts, by login or newest, a page at a time."""
+    require(current_user, Action.MANAGE_USERS, hide=True)
+    sort = request.args.get("sort", "login")
+    order = (
+        [SortKey(User.created_at, True), SortKey(User.id, True)]
+        if sort == "newest"
+        else [SortKey(User.login), SortKey(User.id)]
+    )
+    query = select(User)
+    search = request.args.get("q", "").strip()[:64]
+    if search:
+        query = query.where(User.login.startswith(search.lower(), autoescape=True))
+    page = paginate(
+        db.session,
+        query,
+        order=order,
+        cursor=request.args.get("cursor"),
+        limit=current_app.config["PORTAL_PAGE_SIZE"],
+    )
+    return render_template("accounts/list.html", page=page, sort=sort, search=search)
+
+
+@bp.route("/admin/accounts/new", methods=["GET", "POST"])
+@login_required
+def new_account() -> str | Response | tuple[str, int]:
+    """Create a staff account."""
+    require(current_user, Action.MANAGE_USERS, hide=True)
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_account(
+                db.session,
+                actor=current_user,
+                data=services.NewAccount(
+                    login=form.login.data,
+                    display_name=form.display_name.data,
+                    password=form.password.data,
+                    email=form.email.data,
+                    mobile=form.mobile.data,
+                ),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Account %(login)s created. Now grant it a role.", login=user.login), "info")
+            return redirect(url_for("accounts.show_account", user_id=user.id))
+    status = 422 if form.errors else 200
+    return render_template("accounts/new.html", form=form), status
+
+
+def _grant_form() -> GrantForm:
+    form = GrantForm()
+    form.store_id.choices = [(0, _("All stores"))] + [
+        (s.id, f"{s.code} · {s.name}") for s in all_stores(db.session)
+    ]
+    return form
+
+
+@bp.route("/admin/accounts/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def show_account(user_id: int) -> str | Response | tuple[str, int]:
+    """An account with its roles; admins grant roles here."""
+    user = services.get_account(db.session, actor=current_user, user_id=user_id)
+    form = _grant_form()
+    if form.validate_on_submit():
+        store = get_store(db.session, form.store_id.data) if form.store_id.data else None
+        try:
+            services.grant_role(
+                db.session, actor=current_user, user=user, role=Role(form.role.data), store=store
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc.errors)
+        except Conflict as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("Role granted."), "info")
+            return redirect(url_for("accounts.show_account", user_id=user.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "accounts/show.html", user=user, form=form, toggle_form=ConfirmForm(prefix="toggle")
+    ), status
+
+
+@bp.route("/admin/grants/<int:grant_id>/revoke", methods=["GET", "POST"])
+@login_required
+def revoke_grant(grant_id: int) -> str | Response:
+    """Confirm, then take a role away."""
+    require(current_user, Action.MANAGE_USERS, hide=True)
+    grant = db.session.get(RoleGrant, grant_id) or abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user_id = grant.user_id
+        try:
+            services.revoke_role(db.session, actor=current_user, grant=grant)
+        except Conflict as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Role removed."), "info")
+        return redirect(url_for("accounts.show_account", user_id=user_id))
+    return render_template("accounts/revoke.html", grant=grant, form=form)
+
+
+@bp.post("/admin/accounts/<int:user_id>/enabled")
+@login_required
+def toggle_account(user_id: int) -> Response:
+    """Disable an enabled account or enable a disabled one."""
+    user = services.get_account(db.session, actor=current_user, user_id=user_id)
+    form = ConfirmForm(prefix="toggle")
+    if form.validate_on_submit():
+        try:
+            services.set_account_enabled(
+                db.session, actor=current_user, user=user, enabled=not user.is_enabled
+            )
+        except Conflict as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Account updated."), "info")
+    return redirect(url_for("accounts.show_account", user_id=user.id))

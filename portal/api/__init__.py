@@ -1,0 +1,65 @@
+"""The JSON API under /api/v1 and its generated OpenAPI document (flask-smorest)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, render_template, send_from_directory
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.wrappers import Response
+
+from portal.extensions import csrf
+
+API_PREFIX = "/api/v1"
+
+api = Api()
+
+docs_bp = Blueprint(
+    "api",
+    __name__,
+    url_prefix=API_PREFIX,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/docs/static",
+)
+
+
+@docs_bp.get("/docs")
+def docs() -> str:
+    """A browsable page for the OpenAPI document (Swagger UI, served locally, no CDN)."""
+    return render_template("api/docs.html")
+
+
+@docs_bp.get("/docs/swagger-ui/<path:filename>")
+def swagger_assets(filename: str) -> Response:
+    return send_from_directory(swagger_ui_path, filename)
+
+
+def init_api(app: Flask) -> None:
+    from portal.accounts.api import blp as auth_blp
+    from portal.members.api import blp as members_blp
+    from portal.stores.api import blp as stores_blp
+
+    app.config.update(
+        API_TITLE="Huiyuan Portal API",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Members, stores and accounts of Huiyuan Portal."},
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A token from POST /api/v1/auth/tokens.",
+                    }
+                }
+            },
+        },
+    )
+    api.init_app(app)
+    for blp in (auth_blp, stores_blp, members_blp):
+        csrf.exempt(blp)  # bearer tokens, never cookies: no cross-site request can use them
+        api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix}")
+    app.register_blueprint(docs_bp)

@@ -1,0 +1,73 @@
+"""The base schema of every API body: translated validation messages, strict fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+#: marshmallow's built-in messages, in the user's language (rendered when the error is sent)
+FIELD_MESSAGES = {
+    "required": _l("This field is required."),
+    "null": _l("This field may not be empty."),
+    "validator_failed": _l("Invalid value."),
+    "invalid": _l("Not a valid value of this type."),
+    "invalid_utf8": _l("Not valid UTF-8 text."),
+    "too_large": _l("This number is too large."),
+    "type": _l("Invalid type."),
+    "format": _l("Not a valid value of this type."),
+}
+
+
+class Schema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    error_messages = {
+        "type": _l("The body must be a JSON object."),
+        "unknown": _l("Unknown field."),
+    }
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        field_obj.error_messages = {
+            key: FIELD_MESSAGES.get(key, message)
+            for key, message in field_obj.error_messages.items()
+        }
+
+
+def length(maximum: int, minimum: int | None = None) -> ma.validate.Length:
+    return ma.validate.Length(
+        min=minimum,
+        max=maximum,
+        error=_l("Between {min} and {max} characters.")
+        if minimum
+        else _l("At most {max} characters."),
+    )
+
+
+#: messages webargs raises itself, listed so they reach the catalogs
+LIBRARY_MESSAGES = (_l("Invalid JSON body."),)
+
+
+def plain(errors: Any) -> Any:
+    """Render the messages nested in webargs' error structure as strings in the user's language."""
+    if isinstance(errors, dict):
+        # marshmallow leaves a lone lazy message unwrapped; every field gets a list
+        return {
+            str(k): plain(v if isinstance(v, dict | list | tuple) else [v])
+            for k, v in errors.items()
+        }
+    if isinstance(errors, list | tuple):
+        return [plain(v) for v in errors]
+    if isinstance(errors, str):
+        return gettext(errors)
+    return str(errors)
+
+
+class CursorPageSchema(Schema):
+    next_cursor = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Pass as `cursor` to get the next page; null on the last page."},
+    )

@@ -1,0 +1,150 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as portal_config
+from portal.audit.context import Origin, current_origin
+from portal.clock import Clock
+from portal.database import render_migration_item
+from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.plugins.manager import PluginManager
+
+PACKAGE_DIR = Path(__file__).parent
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class PortalSessionInterface(SecureCookieSessionInterface):
+    """Session cookies get the Secure flag whenever the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def translations_dir() -> Path:
+    """Catalogs ship inside the wheel; in a checkout they live at the repository's top."""
+    bundled = PACKAGE_DIR / "translations"
+    return bundled if bundled.is_dir() else PACKAGE_DIR.parent / "translations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the portal: settings, extensions, plugins, blueprints."""
+    instance_path = os.environ.get("PORTAL_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(portal_config.load_settings(Path(app.instance_path), os.environ))
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = portal_config.ensure_secret_key(Path(app.instance_path))
+    app.extensions["portal.clock"] = app.config.get("PORTAL_CLOCK") or Clock()
+    app.session_interface = PortalSessionInterface()
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if app.config["PORTAL_TRUSTED_PROXIES"]:
+        n = app.config["PORTAL_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    plugins = PluginManager()
+    plugins.discover(app.config["PORTAL_PLUGINS"])
+    app.extensions["portal.plugins"] = plugins
+
+    _init_extensions(app, plugins)
+    _register_blueprints(app, plugins)
+    _register_request_hooks(app)
+
+    from portal import cli
+
+    cli.init_app(app, plugins)
+    return app
+
+
+def _init_extensions(app: Flask, plugins: PluginManager) -> None:
+    from portal import i18n
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PACKAGE_DIR / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    translation_dirs = [str(translations_dir())]
+    translation_dirs += plugins.collect("portal_translation_dirs")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+        default_locale=app.config["PORTAL_DEFAULT_LOCALE"],
+        default_timezone=app.config["PORTAL_DEFAULT_TIMEZONE"],
+    )
+    i18n.init_app(app)
+    # Models must be imported before anything inspects the metadata (migrations, tests).
+    from portal import models  # noqa: F401
+
+
+def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.api import init_api
+    from portal.audit.views import bp as audit_bp
+    from portal.members.views import bp as members_bp
+    from portal.stores.views import bp as stores_bp
+    from portal.web.errors import register_error_handlers
+    from portal.web.views import bp as web_bp
+
+    for blueprint in (web_bp, accounts_bp, members_bp, stores_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    init_api(app)
+    for blueprint in plugins.collect("portal_blueprints"):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _bind_origin() -> None:
+        supplied = request.headers.get("X-Request-ID", "")
+        g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        g.origin_token = current_origin.set(Origin(g.request_id, request.remote_addr))
+
+    @app.teardown_request
+    def _unbind_origin(exc: BaseException | None) -> None:
+        token = g.pop("origin_token", None)
+        if token is not None:
+            current_origin.reset(token)
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response

@@ -1,0 +1,182 @@
+"""``flask portal ...``: set-up, demo data, stores, accounts and roles from the shell."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import inspect, select
+
+from portal.accounts import services as accounts
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.errors import DomainError, ValidationFailed
+from portal.extensions import db
+from portal.plugins.manager import PluginManager
+from portal.stores import services as stores
+from portal.stores.models import Store
+
+portal_cli = AppGroup("portal", help="Huiyuan Portal administration.")
+
+
+def _fail(exc: DomainError) -> None:
+    db.session.rollback()
+    if isinstance(exc, ValidationFailed):
+        lines = [
+            f"{field}: {'; '.join(str(m) for m in msgs)}" for field, msgs in exc.errors.items()
+        ]
+        raise click.ClickException("\n".join(lines))
+    raise click.ClickException(str(exc.message))
+
+
+def _system_admin() -> User:
+    """CLI changes act as the first enabled admin, or as an implicit bootstrap actor."""
+    admin = db.session.scalars(select(User).where(User.is_enabled.is_(True))).all()
+    for user in admin:
+        if user.has_role(Role.ADMIN):
+            return user
+    return _Bootstrap()  # type: ignore[return-value]
+
+
+class _Bootstrap:
+    """Acts for the operator at the shell before any admin exists (creating the first one)."""
+
+    id = None
+    login = "cli"
+    is_enabled = True
+    grants: list[object] = []
+
+    def has_role(self, role: Role, store_id: int | None = None) -> bool:
+        return True
+
+
+@portal_cli.command("setup")
+@click.option("--demo/--no-demo", default=True, help="Load demo data into an empty database.")
+def setup_command(demo: bool) -> None:
+    """Migrate the database and, the first time only, load the demo data."""
+    upgrade()
+    fresh = db.session.scalar(select(Store.id).limit(1)) is None
+    if demo and fresh:
+        from portal.demo import load_demo_data
+
+        load_demo_data(db.session)
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    elif demo:
+        click.echo("Database already holds data; demo data not loaded again.")
+    if demo:
+        from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+        click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for login, role in DEMO_LOGINS:
+            click.echo(f"  {login:<16} {role}")
+
+
+@portal_cli.command("create-store")
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+@click.option("--head-office", is_flag=True)
+def create_store_command(code: str, name: str, timezone: str, head_office: bool) -> None:
+    """Open a store (or the head office)."""
+    try:
+        store = stores.create_store(
+            db.session,
+            actor=_system_admin(),
+            data=stores.StoreData(
+                code=code, name=name, timezone=timezone, is_head_office=head_office
+            ),
+        )
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Store {store.code} created (id {store.id}).")
+
+
+@portal_cli.command("create-user")
+@click.option("--login", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--email")
+@click.option("--mobile")
+@click.password_option()
+def create_user_command(
+    login: str, display_name: str, email: str | None, mobile: str | None, password: str
+) -> None:
+    """Create a staff account."""
+    try:
+        user = accounts.create_account(
+            db.session,
+            actor=_system_admin(),
+            data=accounts.NewAccount(
+                login=login,
+                display_name=display_name,
+                password=password,
+                email=email,
+                mobile=mobile,
+            ),
+        )
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Account {user.login} created (id {user.id}).")
+
+
+@portal_cli.command("grant-role")
+@click.argument("login")
+@click.argument("role", type=click.Choice([str(r) for r in Role]))
+@click.option("--store", "store_code", help="Store code; leave out for all stores.")
+def grant_role_command(login: str, role: str, store_code: str | None) -> None:
+    """Grant ROLE to the account LOGIN, in one store or across all."""
+    user = db.session.scalar(select(User).where(User.login == login.lower()))
+    if user is None:
+        raise click.ClickException(f"No account {login}.")
+    store = None
+    if store_code:
+        store = db.session.scalar(select(Store).where(Store.code == store_code.upper()))
+        if store is None:
+            raise click.ClickException(f"No store {store_code}.")
+    try:
+        accounts.grant_role(
+            db.session, actor=_system_admin(), user=user, role=Role(role), store=store
+        )
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(
+        f"{user.login} is now {role}" + (f" in {store.code}." if store else " (all stores).")
+    )
+
+
+@portal_cli.group("plugins")
+def plugins_group() -> None:
+    """Installed plugins."""
+
+
+@plugins_group.command("list")
+def list_plugins() -> None:
+    """Name, version, hooks and load error of every installed plugin."""
+    manager: PluginManager = current_app.extensions["portal.plugins"]
+    if not manager.plugins:
+        click.echo("No plugins installed.")
+    for info in manager.plugins.values():
+        state = "loaded" if info.loaded else "FAILED"
+        click.echo(
+            f"{info.name} {info.version or '-'} [{state}] hooks: {', '.join(info.hooks) or '-'}"
+        )
+        if info.error:
+            click.echo("  " + info.error.strip().splitlines()[-1])
+
+
+@portal_cli.command("check-db")
+def check_db() -> None:
+    """Print the database URL (without password) and its tables."""
+    url = db.engine.url.render_as_string(hide_password=True)
+    click.echo(url)
+    click.echo(", ".join(sorted(inspect(db.engine).get_table_names())))
+
+
+def init_app(app: Flask, plugins: PluginManager) -> None:
+    for command in plugins.collect("portal_cli_commands"):
+        portal_cli.add_command(command)
+    app.cli.add_command(portal_cli)

@@ -1,0 +1,100 @@
+"""Settings: defaults, then ``instance/portal.toml``, then ``PORTAL_*`` environment variables.
+
+The test configuration passed to ``create_app`` wins over all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "DEFAULT_LOCALE": "zh_Hans",
+    "DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LOCALES": ["zh_Hans", "en"],
+    "PLUGINS": None,  # None: every installed plugin; otherwise a list of names
+    "LOGIN_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
+    "API_TOKEN_DAYS": 30,
+    "PAGE_SIZE": 25,
+    "PRIVACY_TERMS_VERSION": "2026-01",
+    "TRUSTED_PROXIES": 0,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+# Environment variables read as-is (name without the PORTAL_ prefix -> parser).
+_ENV_PARSERS: dict[str, Any] = {
+    "DEFAULT_LOCALE": str,
+    "DEFAULT_TIMEZONE": str,
+    "PLUGINS": lambda v: [p.strip() for p in v.split(",") if p.strip()],
+    "LOGIN_FAILURES_PER_ACCOUNT": int,
+    "LOGIN_FAILURES_PER_ADDRESS": int,
+    "LOGIN_THROTTLE_WINDOW_MINUTES": int,
+    "API_TOKEN_DAYS": int,
+    "PAGE_SIZE": int,
+    "TRUSTED_PROXIES": int,
+}
+
+
+def load_settings(
+    instance_path: Path, environ: os._Environ[str] | dict[str, str]
+) -> dict[str, Any]:
+    """Build the Flask config mapping for one app from defaults, file and environment."""
+    settings = {f"PORTAL_{key}": value for key, value in DEFAULTS.items()}
+    settings["MAX_CONTENT_LENGTH"] = DEFAULTS["MAX_CONTENT_LENGTH"]
+
+    toml_path = instance_path / "portal.toml"
+    if toml_path.exists():
+        with toml_path.open("rb") as fh:
+            for key, value in tomllib.load(fh).items():
+                settings[_config_key(key)] = value
+
+    for name, parse in _ENV_PARSERS.items():
+        raw = environ.get(f"PORTAL_{name}")
+        if raw is not None:
+            settings[f"PORTAL_{name}"] = parse(raw)
+    if environ.get("PORTAL_DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = environ["PORTAL_DATABASE_URL"]
+    if environ.get("PORTAL_SECRET_KEY"):
+        settings["SECRET_KEY"] = environ["PORTAL_SECRET_KEY"]
+
+    settings.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'portal.db'}")
+    settings["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+        settings["SQLALCHEMY_DATABASE_URI"]
+    )
+    return settings
+
+
+def _config_key(key: str) -> str:
+    """``database_url`` in portal.toml maps to the same key as PORTAL_DATABASE_URL."""
+    upper = key.upper()
+    if upper == "DATABASE_URL":
+        return "SQLALCHEMY_DATABASE_URI"
+    if upper == "SECRET_KEY":
+        return "SECRET_KEY"
+    return f"PORTAL_{upper}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (SQLAlchemy would pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def ensure_secret_key(instance_path: Path) -> str:
+    """Read the instance secret key, generating it on first start (never a constant in code)."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

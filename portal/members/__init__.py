@@ -1,0 +1,1 @@
+"""Member records: self-registration (R1), data quality (R2), referrers."""

@@ -1,0 +1,1 @@
+"""The plugin machinery (the plugins themselves live under ``plugins/``)."""

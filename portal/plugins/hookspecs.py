@@ -1,0 +1,175 @@
+"""Every hook a plugin may implement. Each docstring is the contract.
+
+Arguments are keyword-only values the core owns; an implementation may accept any subset
+of them, so adding an argument later never breaks a plugin. Hooks are only ever added to.
+``docs/plugins.md`` documents each of them (a test checks).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from portal.plugins.markers import hookspec
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import click
+    from flask import Blueprint
+
+    from portal.accounts.models import User
+    from portal.events import Event
+    from portal.members.models import Member
+
+
+# --- setup ----------------------------------------------------------------------------------
+
+
+@hookspec
+def portal_blueprints() -> Iterable[Blueprint]:
+    """Flask blueprints the plugin serves (pages, API endpoints, static files).
+
+    Called once while the app is created. Every blueprint of an installed plugin is
+    registered; its routes answer 404 while the plugin is disabled.
+
+    :return: an iterable of :class:`flask.Blueprint`.
+
+    Example::
+
+        bp = Blueprint("restaurant", __name__, url_prefix="/restaurant",
+                       template_folder="templates")
+
+        @hookimpl
+        def portal_blueprints():
+            return [bp]
+    """
+
+
+@hookspec
+def portal_cli_commands() -> Iterable[click.Command]:
+    """Click commands added under ``flask portal``.
+
+    :return: an iterable of :class:`click.Command` (or groups).
+
+    Example::
+
+        @click.command("import-visits")
+        def import_visits(): ...
+
+        @hookimpl
+        def portal_cli_commands():
+            return [import_visits]
+    """
+
+
+@hookspec
+def portal_translation_dirs() -> Iterable[str]:
+    """Directories holding the plugin's gettext catalogs (``<dir>/<locale>/LC_MESSAGES``).
+
+    Called once while the app is created; the catalogs are merged with the core's
+    under the ``messages`` domain.
+
+    :return: an iterable of absolute directory paths.
+
+    Example::
+
+        @hookimpl
+        def portal_translation_dirs():
+            return [str(Path(__file__).parent / "translations")]
+    """
+
+
+@hookspec
+def portal_migration_dirs() -> Iterable[str]:
+    """Alembic version directories of the plugin (its own branch on top of core's head).
+
+    :return: an iterable of absolute directory paths.
+
+    Example::
+
+        @hookimpl
+        def portal_migration_dirs():
+            return [str(Path(__file__).parent / "migrations")]
+    """
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+@hookspec
+def portal_nav_items(user: User | None) -> Iterable[dict[str, Any]]:
+    """Entries for the top navigation, shown to ``user`` (None when nobody is logged in).
+
+    :param user: the logged-in account, or None.
+    :return: an iterable of ``{"label": str, "url": str}``; labels are already translated.
+
+    Example::
+
+        @hookimpl
+        def portal_nav_items(user):
+            if user is not None and user.has_role(Role.STAFF):
+                return [{"label": _("Visits"), "url": url_for("restaurant.visits")}]
+            return []
+    """
+
+
+@hookspec
+def portal_member_sections(member: Member, viewer: User) -> Iterable[dict[str, Any]]:
+    """Sections added to a member's page (rights, deposits, visits ...).
+
+    :param member: the member record shown.
+    :param viewer: who is looking: the member, or staff allowed to see the record.
+    :return: an iterable of ``{"title": str, "html": markupsafe.Markup}``.
+
+    Example::
+
+        @hookimpl
+        def portal_member_sections(member, viewer):
+            html = render_template("restaurant/visits_section.html", member=member)
+            return [{"title": _("Visits"), "html": Markup(html)}]
+    """
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+@hookspec
+def portal_validate_member(data: dict[str, Any], strictness: str) -> dict[str, list[str]] | None:
+    """Extra checks on a member or VIP file before it is saved.
+
+    Called after the core's R2 checks passed. All implementations are called and their
+    errors merged.
+
+    :param data: the normalized field values about to be saved.
+    :param strictness: ``"member"`` or ``"vip"``.
+    :return: ``{field: [message, ...]}`` for wrong fields, or None when all is well.
+
+    Example::
+
+        @hookimpl
+        def portal_validate_member(data, strictness):
+            if strictness == "vip" and not data.get("birthday"):
+                return {"birthday": [_("A VIP file needs a birthday.")]}
+            return None
+    """
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+@hookspec
+def portal_on_event(event: Event) -> None:
+    """React to something that happened (``member.registered``, ``member.updated`` ...).
+
+    Called after the transaction that caused the event committed; an exception in a
+    plugin is logged and does not undo the change or stop other plugins.
+
+    :param event: :class:`portal.events.Event` with ``name``, ``data`` and ``occurred_at``.
+
+    Example::
+
+        @hookimpl
+        def portal_on_event(event):
+            if event.name == "member.registered":
+                send_welcome(event.data["member_id"])
+    """

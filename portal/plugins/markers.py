@@ -1,0 +1,6 @@
+import pluggy
+
+PROJECT = "portal"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)

@@ -1,0 +1,1 @@
+"""Stores (branches, member units, design branches) and the head office."""

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+COMMON_ZONES = [
+    "Asia/Shanghai",
+    "Asia/Urumqi",
+    "Asia/Hong_Kong",
+    "Asia/Macau",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Europe/London",
+    "America/New_York",
+    "UTC",
+]
+
+
+class StoreForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=12)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in COMMON_ZONES])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=32)])
+    is_head_office = BooleanField(_l("This is the head office"))
+    is_active = BooleanField(_l("Open for registrations"), default=True)
+    submit = SubmitField(_l("Save"))

@@ -1,0 +1,1 @@
+"""Layout, navigation, dashboards, language switching and error pages."""
