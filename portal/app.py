@@ -38,7 +38,9 @@ def translations_dir() -> Path:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the portal: settings, extensions, plugins, blueprints."""
-    instance_path = os.environ.get("PORTAL_INSTANCE_PATH")
+    instance_path = (test_config or {}).get("PORTAL_INSTANCE_PATH") or os.environ.get(
+        "PORTAL_INSTANCE_PATH"
+    )
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.accounts.roles import ROLE_LABELS
@@ -39,7 +47,7 @@ class AccountForm(FlaskForm):
 class GrantForm(FlaskForm):
     role = SelectField(
         _l("Role"),
-        choices=[(str(role), label) for role, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(str(role), label) for role, label in ROLE_LABELS.items()],
         validators=[DataRequired()],
     )
     store_id = SelectField(_l("Store"), coerce=int, validators=[Optional()])

@@ -11,6 +11,13 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("portal-dummy-password-for-timing")
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Swap the hasher (tests use cheap parameters; production keeps the defaults)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("portal-dummy-password-for-timing")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -28,6 +28,7 @@ from portal.accounts.roles import Role
 from portal.errors import Conflict, ValidationFailed
 from portal.extensions import db, login_manager
 from portal.pagination import SortKey, paginate
+from portal.stores.forms import store_choices
 from portal.stores.services import all_stores, get_store
 from portal.web.forms import apply_errors
 from portal.web.views import _safe_next
@@ -161,9 +162,7 @@ def new_account() -> str | Response | tuple[str, int]:
 
 def _grant_form() -> GrantForm:
     form = GrantForm()
-    form.store_id.choices = [(0, _("All stores"))] + [
-        (s.id, f"{s.code} · {s.name}") for s in all_stores(db.session)
-    ]
+    form.store_id.choices = store_choices(all_stores(db.session), _("All stores"), with_code=True)
     return form
 
 

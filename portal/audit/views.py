@@ -15,6 +15,7 @@ from portal.audit.services import AuditFilter, filtered_events
 from portal.extensions import db
 from portal.i18n import zone_of
 from portal.pagination import SortKey, paginate
+from portal.stores.forms import store_choices
 from portal.stores.services import all_stores
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/admin/audit")
@@ -28,9 +29,7 @@ def list_events() -> str | tuple[str, int]:
     """Audit events, newest first, filtered by action, actor, object, store and dates."""
     require(current_user, Action.VIEW_AUDIT, hide=True)
     form = AuditFilterForm(request.args)
-    form.store.choices = [(0, _("All stores"))] + [
-        (s.id, f"{s.code} · {s.name}") for s in all_stores(db.session)
-    ]
+    form.store.choices = store_choices(all_stores(db.session), _("All stores"), with_code=True)
     valid = form.validate()
     zone = zone_of(None)
     flt = (

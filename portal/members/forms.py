@@ -7,6 +7,7 @@ from wtforms import (
     DateField,
     EmailField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -60,11 +61,12 @@ class MemberFilterForm(FlaskForm):
     store = SelectField(_l("Store"), coerce=int, validators=[Optional()])
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("All"))] + [(str(s), label) for s, label in STATUS_LABELS.items()],
+        choices=[SelectChoice("", _l("All"))]
+        + [SelectChoice(str(s), label) for s, label in STATUS_LABELS.items()],
         validators=[Optional()],
     )
     sort = SelectField(
         _l("Sort by"),
-        choices=[("newest", _l("Newest first")), ("name", _l("Name"))],
+        choices=[SelectChoice("newest", _l("Newest first")), SelectChoice("name", _l("Name"))],
         validators=[Optional()],
     )

@@ -15,6 +15,7 @@ from portal.i18n import current_language, zone_of
 from portal.members import services
 from portal.members.forms import MemberFilterForm, ProfileForm, RegistrationForm
 from portal.members.models import MemberStatus
+from portal.stores.forms import store_choices
 from portal.stores.services import all_stores, open_stores
 from portal.web.forms import apply_errors
 
@@ -25,9 +26,7 @@ bp = Blueprint("members", __name__, template_folder="templates")
 def register() -> str | Response | tuple[str, int]:
     """A person registers as a member of a store (R1)."""
     form = RegistrationForm()
-    form.store_id.choices = [(0, _("Choose a store"))] + [
-        (s.id, s.name) for s in open_stores(db.session)
-    ]
+    form.store_id.choices = store_choices(open_stores(db.session), _("Choose a store"))
     if form.validate_on_submit():
         try:
             member = services.register_member(
@@ -126,7 +125,7 @@ def list_members() -> str:
         if not s.is_head_office and (scope is None or s.id in scope)
     ]
     form = MemberFilterForm(request.args)
-    form.store.choices = [(0, _("All my stores"))] + [(s.id, s.name) for s in stores]
+    form.store.choices = store_choices(stores, _("All my stores"))
     form.validate()
     status = form.status.data if form.status.data in set(MemberStatus) else None
     sort = (

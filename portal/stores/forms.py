@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 COMMON_ZONES = [
@@ -22,9 +25,18 @@ COMMON_ZONES = [
 class StoreForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=12)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in COMMON_ZONES])
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(z) for z in COMMON_ZONES])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=32)])
     is_head_office = BooleanField(_l("This is the head office"))
     is_active = BooleanField(_l("Open for registrations"), default=True)
     submit = SubmitField(_l("Save"))
+
+
+def store_choices(
+    stores: Iterable[Any], first: str, *, with_code: bool = False
+) -> list[SelectChoice]:
+    """Options for a store picker; ``first`` labels the value 0 (none or all)."""
+    return [SelectChoice(0, first)] + [
+        SelectChoice(s.id, f"{s.code} · {s.name}" if with_code else s.name) for s in stores
+    ]

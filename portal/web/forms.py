@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, SubmitField
+from wtforms import HiddenField, SelectChoice, SelectField, SubmitField
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("zh_Hans", "简体中文"), ("en", "English")])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("zh_Hans", "简体中文"), SelectChoice("en", "English")]
+    )
     next = HiddenField()
     submit = SubmitField(_l("Switch"))
 

@@ -1,0 +1,1 @@
+"""Core test configuration; the fixtures themselves come from ``portal.testing.fixtures``."""
