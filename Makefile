@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	@for dir in $(CATALOGS); do $(BIN)/pybabel compile --use-fuzzy -q -d $$dir || exit 1; done
+	@for dir in $(CATALOGS); do $(BIN)/pybabel compile -d $$dir >/dev/null || exit 1; done
 
 run: translations
 	$(BIN)/flask portal setup
