@@ -76,17 +76,16 @@ def setup_command(demo: bool) -> None:
 @portal_cli.command("create-store")
 @click.option("--code", required=True)
 @click.option("--name", required=True)
-@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+@click.option("--timezone", help="IANA zone; default: the deployment's PORTAL_DEFAULT_TIMEZONE.")
 @click.option("--head-office", is_flag=True)
-def create_store_command(code: str, name: str, timezone: str, head_office: bool) -> None:
+def create_store_command(code: str, name: str, timezone: str | None, head_office: bool) -> None:
     """Open a store (or the head office)."""
+    zone = timezone or current_app.config["PORTAL_DEFAULT_TIMEZONE"]
     try:
         store = stores.create_store(
             db.session,
             actor=_system_admin(),
-            data=stores.StoreData(
-                code=code, name=name, timezone=timezone, is_head_office=head_office
-            ),
+            data=stores.StoreData(code=code, name=name, timezone=zone, is_head_office=head_office),
         )
     except DomainError as exc:
         _fail(exc)
