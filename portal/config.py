@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -88,13 +89,24 @@ def normalize_database_url(url: str) -> str:
 
 
 def ensure_secret_key(instance_path: Path) -> str:
-    """Read the instance secret key, generating it on first start (never a constant in code)."""
+    """Read the instance secret key, generating it on first start (never a constant in code).
+
+    Several workers may start at once: the key is written to a private temporary file and
+    published with a hard link, which fails if another worker was first; then its key wins.
+    """
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    fd, tmp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key-")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        try:
+            os.link(tmp, key_file)
+        except FileExistsError:
+            return key_file.read_text().strip()
+    finally:
+        os.unlink(tmp)
     return key

@@ -11,7 +11,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from portal.errors import ValidationFailed
 
 T = TypeVar("T")
+
+#: real cursors hold a few sort values; longer ones are tampered with
+MAX_CURSOR_LENGTH = 4096
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,18 @@ def _encode(values: list[Any]) -> str:
 
 def _decode(cursor: str, order: Sequence[SortKey]) -> list[Any]:
     invalid = ValidationFailed.single("cursor", _l("This page link is no longer valid."))
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise invalid
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
         raise invalid from None
     if not isinstance(raw, list) or len(raw) != len(order):
         raise invalid
     try:
         return [_coerce(key, value) for key, value in zip(order, raw, strict=True)]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise invalid from None
 
 
@@ -92,13 +97,18 @@ def _coerce(key: SortKey, value: Any) -> Any:
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError("naive cursor instant")
-        return parsed
+        return parsed.astimezone(UTC)
     if kind is date:
         return date.fromisoformat(value)
     if kind is int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError("cursor id must be an integer")
+        if not -(2**63) <= value < 2**63:
+            # the database would fail on it (an error 500) instead of refusing the cursor
+            raise ValueError("cursor integer out of range")
         return value
     if not isinstance(value, str):
         raise TypeError("cursor value must be a string")
+    if "\x00" in value:
+        raise ValueError("PostgreSQL text cannot hold NUL")
     return value

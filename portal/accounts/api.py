@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_babel import gettext as _
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from portal.accounts import services
 from portal.accounts.views import throttle_policy
-from portal.api.auth import BEARER, token_required, token_user
+from portal.api.auth import BEARER, current_token, token_required, token_user
+from portal.api.blueprint import Blueprint
 from portal.api.schema import Schema, length
 from portal.errors import ValidationFailed
 from portal.extensions import db
@@ -83,7 +84,10 @@ def create_token(args: dict[str, Any]) -> dict[str, Any]:
 @token_required
 def revoke_token() -> None:
     """Log out: revoke the token this request was made with."""
-    services.revoke_api_token(db.session, user=token_user(), token=g.api_token)
+    user, token = token_user(), current_token()
+    assert user is not None  # token_required let the request in
+    assert token is not None
+    services.revoke_api_token(db.session, user=user, token=token)
     db.session.commit()
 
 

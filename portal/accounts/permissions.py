@@ -68,6 +68,8 @@ def can(actor: User | None, action: Action, obj: object = None) -> bool:
 def stores_in_scope(actor: User, action: Action) -> set[int] | None:
     """Store ids the actor may take ``action`` in; None means every store."""
     ids: set[int] = set()
+    if not actor.is_enabled:
+        return ids  # a disabled account keeps its grants on record but can do nothing
     for grant in actor.grants:
         if Role(grant.role) in PERMISSIONS[action]:
             if grant.store_id is None:

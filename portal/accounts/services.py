@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from portal import clock
@@ -97,22 +98,31 @@ def _refuse_if_throttled(
 ) -> None:
     failed = select(func.count(), func.min(LoginAttempt.attempted_at)).where(
         LoginAttempt.succeeded.is_(False),
-        LoginAttempt.attempted_at >= since,
-        LoginAttempt.attempted_at > _last_success(session, login, since),
+        LoginAttempt.attempted_at > since,
     )
-    checks = [(LoginAttempt.login == login, policy.per_account)]
+    checks = [
+        (
+            and_(
+                LoginAttempt.login == login,
+                LoginAttempt.attempted_at > _last_success(session, login, since),
+            ),
+            policy.per_account,
+        )
+    ]
     if ip_address:
+        # Not reset by one account's success: that would let an address trying many
+        # accounts start over whenever the owner of the next target logs in.
         checks.append((LoginAttempt.ip_address == ip_address, policy.per_address))
     for condition, limit in checks:
         count, oldest = session.execute(failed.where(condition)).one()
         if count >= limit:
-            retry = int((oldest + policy.window - clock.now()).total_seconds()) + 1
+            retry = max(1, math.ceil((oldest + policy.window - clock.now()).total_seconds()))
             raise TooManyAttempts(
                 _l(
                     "Too many failed logins. Try again in %(minutes)d minutes.",
-                    minutes=max(1, (retry + 59) // 60),
+                    minutes=math.ceil(retry / 60),
                 ),
-                retry_after=max(1, retry),
+                retry_after=retry,
             )
 
 

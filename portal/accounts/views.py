@@ -57,10 +57,11 @@ def throttle_policy() -> services.ThrottlePolicy:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response | tuple[str, int]:
+def login() -> str | Response | tuple[str, int, dict[str, str]]:
     """Log in with a mobile number (members) or a username (staff)."""
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         try:
             user = services.authenticate(
@@ -78,6 +79,7 @@ def login() -> str | Response | tuple[str, int]:
             db.session.rollback()
             form.form_errors.append(str(exc.message))
             status = 429
+            headers["Retry-After"] = str(exc.retry_after)
         else:
             db.session.commit()
             chosen_locale = session.get("locale")
@@ -90,7 +92,7 @@ def login() -> str | Response | tuple[str, int]:
             )
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.post("/logout")

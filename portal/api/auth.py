@@ -6,11 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import request
 from flask_babel import gettext as _
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from portal.accounts.models import User
+from portal.accounts.models import ApiToken, User
 from portal.accounts.services import user_for_token
 from portal.extensions import db
 
@@ -19,14 +20,31 @@ F = TypeVar("F", bound=Callable[..., Any])
 BEARER = [{"bearerAuth": []}]
 
 
-def token_user() -> User | None:
-    """The user behind the request's bearer token, if it is valid."""
-    if "api_user" not in g:
+_CACHE = "portal.api_auth"
+
+
+def _authenticated() -> tuple[User, ApiToken] | tuple[None, None]:
+    """(user, token) of the request's bearer token, looked up once per request.
+
+    Kept in the WSGI environ rather than ``g``: ``g`` lives as long as the app context,
+    which can outlast one request (tests, CLI), and a token must never leak into the next.
+    """
+    if _CACHE not in request.environ:
         header = request.headers.get("Authorization", "")
         scheme, _sep, value = header.partition(" ")
         found = user_for_token(db.session, value.strip()) if scheme.lower() == "bearer" else None
-        g.api_user, g.api_token = found if found else (None, None)
-    return g.api_user
+        request.environ[_CACHE] = found if found else (None, None)
+    return request.environ[_CACHE]  # type: ignore[no-any-return]
+
+
+def token_user() -> User | None:
+    """The user behind the request's bearer token, if it is valid."""
+    return _authenticated()[0]
+
+
+def current_token() -> ApiToken | None:
+    """The token the request was made with, if it is valid."""
+    return _authenticated()[1]
 
 
 def token_required(fn: F) -> F:
@@ -35,9 +53,10 @@ def token_required(fn: F) -> F:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if token_user() is None:
-            exc = Unauthorized(_("A valid bearer token is required."))
-            exc.www_authenticate.append_raw('Bearer realm="portal"')  # type: ignore[attr-defined]
-            raise exc
+            raise Unauthorized(
+                _("A valid bearer token is required."),
+                www_authenticate=WWWAuthenticate("bearer", {"realm": "portal"}),
+            )
         return fn(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -35,6 +36,37 @@ class Schema(ma.Schema):
             key: FIELD_MESSAGES.get(key, message)
             for key, message in field_obj.error_messages.items()
         }
+        if isinstance(field_obj, ma.fields.String):
+            # every schema instance binds its own copy of the field: no validator piles up
+            field_obj.validators = [*field_obj.validators, no_control_characters]
+
+
+#: C0 controls other than tab, line feed and carriage return, and lone surrogates (JSON can
+#: spell "\ud800"; no UTF-8 encoder accepts it). PostgreSQL refuses NUL in text outright,
+#: and no name, address or login legitimately contains any of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def no_control_characters(value: str) -> None:
+    if _CONTROL.search(value):
+        # a plain str: marshmallow would take a lazy string for a list of messages
+        raise ma.ValidationError(gettext("Remove control characters (such as NUL) from the text."))
+
+
+#: ids are 32-bit in the database (PostgreSQL ``integer``); larger ones name nothing
+MAX_ID = 2**31 - 1
+
+
+def ident(*, strict: bool = True, **kwargs: Any) -> ma.fields.Integer:
+    """An integer id field, bounded so no value the database cannot hold reaches a query.
+
+    ``strict`` refuses "5" for 5 in JSON bodies; query strings carry text, so not there.
+    """
+    return ma.fields.Integer(
+        strict=strict,
+        validate=ma.validate.Range(min=1, max=MAX_ID, error=_l("No such record.")),
+        **kwargs,
+    )
 
 
 def length(maximum: int, minimum: int | None = None) -> ma.validate.Length:

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from portal.database import UTCDateTime
 from portal.extensions import db
@@ -53,3 +53,12 @@ def _refuse_update(mapper: Any, connection: Any, target: AuditEvent) -> None:
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_delete(mapper: Any, connection: Any, target: AuditEvent) -> None:
     raise AuditEventImmutable(f"audit event {target.id} cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state: ORMExecuteState) -> None:
+    """``session.execute(update(AuditEvent))`` skips the mapper events above; refuse it too."""
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEvent for mapper in state.all_mappers
+    ):
+        raise AuditEventImmutable("audit events cannot be changed or deleted")

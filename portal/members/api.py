@@ -6,11 +6,11 @@ from typing import Any
 
 import marshmallow as ma
 from flask import current_app
-from flask_smorest import Blueprint
 
 from portal import clock
 from portal.api.auth import BEARER, token_required, token_user
-from portal.api.schema import CursorPageSchema, Schema, length
+from portal.api.blueprint import Blueprint
+from portal.api.schema import CursorPageSchema, Schema, ident, length
 from portal.extensions import db
 from portal.i18n import current_language, zone_of
 from portal.members import services
@@ -28,7 +28,7 @@ class RegistrationSchema(Schema):
         required=True, validate=length(32, 1), metadata={"example": "13800138000"}
     )
     email = ma.fields.String(load_default=None, allow_none=True, validate=length(254))
-    store_id = ma.fields.Integer(required=True, strict=True)
+    store_id = ident(required=True)
     password = ma.fields.String(required=True, validate=length(128, 1), load_only=True)
     consent = ma.fields.Boolean(
         required=True,
@@ -47,8 +47,16 @@ class MemberSchema(Schema):
     birthday = ma.fields.Date(allow_none=True)
     wedding_anniversary = ma.fields.Date(allow_none=True)
     status = ma.fields.String(metadata={"enum": [str(s) for s in MemberStatus]})
-    referrer_name = ma.fields.String(attribute="referrer.display_name", allow_none=True)
+    # a Method, not attribute="referrer.display_name": that would drop the key without a referrer
+    referrer_name = ma.fields.Method(
+        "_referrer_name",
+        allow_none=True,
+        metadata={"type": "string", "nullable": True, "description": "Who serves the member (R8)"},
+    )
     created_at = ma.fields.AwareDateTime()
+
+    def _referrer_name(self, member: Any) -> str | None:
+        return member.referrer.display_name if member.referrer is not None else None
 
 
 class MemberPageSchema(CursorPageSchema):
@@ -64,7 +72,7 @@ class ProfileSchema(Schema):
 
 
 class MemberQuerySchema(Schema):
-    store = ma.fields.Integer(load_default=None)
+    store = ident(strict=False, load_default=None)
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(MemberStatus)))
     sort = ma.fields.String(
         load_default="newest", validate=ma.validate.OneOf(list(services.MemberSort))
@@ -73,18 +81,25 @@ class MemberQuerySchema(Schema):
     limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
 
 
-def _shown(member: Any) -> dict[str, Any]:
-    """The member as the token's user may see it: contacts masked outside R10's circle."""
-    data = MemberSchema().dump(member)
-    if not services.sees_contacts(token_user(), member):
-        data.update(
-            mobile=mask_phone(member.mobile),
-            email=None,
-            address=None,
-            birthday=None,
-            wedding_anniversary=None,
-        )
-    return data
+class _Masked:
+    """A member as seen from outside R10's circle: the mobile masked, other contacts hidden."""
+
+    email = address = birthday = wedding_anniversary = None
+
+    def __init__(self, member: Any) -> None:
+        self._member = member
+
+    @property
+    def mobile(self) -> str:
+        return mask_phone(self._member.mobile)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._member, name)
+
+
+def _shown(member: Any) -> Any:
+    """The member as the token's user may see it (dumped by the route's MemberSchema)."""
+    return member if services.sees_contacts(token_user(), member) else _Masked(member)
 
 
 @blp.route("/", methods=["POST"])

@@ -107,7 +107,8 @@ def _check_han_name(name: str) -> str:
 
 def _check_latin_name(name: str) -> str:
     parts = name.split(" ")
-    if parts[0].rstrip(".").lower() in LATIN_TITLES:
+    # "Mr.Wang Wei" carries its title without a space after the dot
+    if re.split(r"[ .]", name, maxsplit=1)[0].lower() in LATIN_TITLES:
         raise InvalidValue(_l('Enter the full name without a title such as "Mr." or "Ms."'))
     if not all(_LATIN_PART.match(part) for part in parts):
         raise InvalidValue(_l("A name contains letters only (and - or ' between them)."))
@@ -189,11 +190,16 @@ def format_phone(e164: str | None) -> str:
 
 
 def mask_phone(e164: str | None) -> str:
-    """R10: lists show 138****8000 to people who do not own the record."""
-    digits = format_phone(e164).replace(" ", "")
-    if len(digits) < 7:
-        return "****"
-    return f"{digits[:3]}****{digits[-4:]}"
+    """R10: lists show 138****8000 to people who do not own the record.
+
+    At least four digits stay hidden: short numbers keep only their last two.
+    """
+    digits = re.sub(r"[^\d+]", "", format_phone(e164))
+    if len(digits) >= 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) >= 6:
+        return f"****{digits[-2:]}"
+    return "****"
 
 
 # --- e-mail, address, dates -----------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
 from portal import clock
-from portal.accounts.permissions import Action, can, stores_in_scope
+from portal.accounts.permissions import Action, can, require, stores_in_scope
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.i18n import current_language, zone_of
@@ -80,6 +80,8 @@ def show_member(member_id: int) -> str:
 def edit_member(member_id: int) -> str | Response | tuple[str, int]:
     """Change a member's details; the R2 checks apply again."""
     member = services.get_member(db.session, actor=current_user, member_id=member_id)
+    # before the form is filled from the record: it shows contacts a viewer may not see (R10)
+    require(current_user, Action.EDIT_MEMBER, member)
     form = ProfileForm(obj=member)
     if form.validate_on_submit():
         try:

@@ -2,7 +2,8 @@
 
 Arguments are keyword-only values the core owns; an implementation may accept any subset
 of them, so adding an argument later never breaks a plugin. Hooks are only ever added to.
-``docs/plugins.md`` documents each of them (a test checks).
+Unless a spec says ``firstresult``, every implementation is called and the core combines
+the results. ``docs/plugins.md`` documents each of them (a test checks).
 """
 
 from __future__ import annotations
@@ -29,10 +30,15 @@ if TYPE_CHECKING:
 def portal_blueprints() -> Iterable[Blueprint]:
     """Flask blueprints the plugin serves (pages, API endpoints, static files).
 
-    Called once while the app is created. Every blueprint of an installed plugin is
-    registered; its routes answer 404 while the plugin is disabled.
+    Called once while the app is created; every blueprint of every loaded plugin is
+    registered (Flask cannot unregister one later). All implementations are called.
 
     :return: an iterable of :class:`flask.Blueprint`.
+
+    .. note:: Until the plugin registry arrives (issue 5), ``PORTAL_PLUGINS`` is the only
+       switch; once a plugin can be disabled at runtime, its routes will answer 404.
+
+    .. versionadded:: 0.1
 
     Example::
 
@@ -49,7 +55,11 @@ def portal_blueprints() -> Iterable[Blueprint]:
 def portal_cli_commands() -> Iterable[click.Command]:
     """Click commands added under ``flask portal``.
 
+    Called once while the app is created. All implementations are called.
+
     :return: an iterable of :class:`click.Command` (or groups).
+
+    .. versionadded:: 0.1
 
     Example::
 
@@ -67,9 +77,11 @@ def portal_translation_dirs() -> Iterable[str]:
     """Directories holding the plugin's gettext catalogs (``<dir>/<locale>/LC_MESSAGES``).
 
     Called once while the app is created; the catalogs are merged with the core's
-    under the ``messages`` domain.
+    under the ``messages`` domain. All implementations are called.
 
     :return: an iterable of absolute directory paths.
+
+    .. versionadded:: 0.1
 
     Example::
 
@@ -83,7 +95,14 @@ def portal_translation_dirs() -> Iterable[str]:
 def portal_migration_dirs() -> Iterable[str]:
     """Alembic version directories of the plugin (its own branch on top of core's head).
 
+    All implementations are called.
+
     :return: an iterable of absolute directory paths.
+
+    .. note:: Declared now so plugins can rely on the name; the migration environment
+       starts reading it when the first plugin ships tables.
+
+    .. versionadded:: 0.1
 
     Example::
 
@@ -100,8 +119,13 @@ def portal_migration_dirs() -> Iterable[str]:
 def portal_nav_items(user: User | None) -> Iterable[dict[str, Any]]:
     """Entries for the top navigation, shown to ``user`` (None when nobody is logged in).
 
+    Called while each page is rendered. All implementations are called; their items
+    follow the core's, the last registered plugin's first (pluggy calls in LIFO order).
+
     :param user: the logged-in account, or None.
     :return: an iterable of ``{"label": str, "url": str}``; labels are already translated.
+
+    .. versionadded:: 0.1
 
     Example::
 
@@ -117,9 +141,13 @@ def portal_nav_items(user: User | None) -> Iterable[dict[str, Any]]:
 def portal_member_sections(member: Member, viewer: User) -> Iterable[dict[str, Any]]:
     """Sections added to a member's page (rights, deposits, visits ...).
 
+    All implementations are called; each section is shown under its title.
+
     :param member: the member record shown.
     :param viewer: who is looking: the member, or staff allowed to see the record.
     :return: an iterable of ``{"title": str, "html": markupsafe.Markup}``.
+
+    .. versionadded:: 0.1
 
     Example::
 
@@ -144,6 +172,11 @@ def portal_validate_member(data: dict[str, Any], strictness: str) -> dict[str, l
     :param strictness: ``"member"`` or ``"vip"``.
     :return: ``{field: [message, ...]}`` for wrong fields, or None when all is well.
 
+    .. note:: Declared in 0.1 so plugins can be written against it; the member services
+       do not call it yet.
+
+    .. versionadded:: 0.1
+
     Example::
 
         @hookimpl
@@ -164,7 +197,12 @@ def portal_on_event(event: Event) -> None:
     Called after the transaction that caused the event committed; an exception in a
     plugin is logged and does not undo the change or stop other plugins.
 
+    All implementations are called, each on its own: the core catches and logs what one
+    raises and goes on with the next.
+
     :param event: :class:`portal.events.Event` with ``name``, ``data`` and ``occurred_at``.
+
+    .. versionadded:: 0.1
 
     Example::
 

@@ -1,14 +1,16 @@
 """Discovering, loading and calling plugins.
 
 Plugins are found through the ``portal.plugins`` entry point group. ``PORTAL_PLUGINS``
-limits which load; a plugin that fails to import or register is recorded with its
-traceback and skipped, so the portal still starts.
+limits which load; a plugin that fails to import or register, or that implements a hook
+the portal does not define, is recorded with the reason and skipped, so the portal still
+starts and ``flask portal plugins list`` says what went wrong.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
@@ -27,10 +29,12 @@ ENTRY_POINT_GROUP = "portal.plugins"
 
 @dataclass
 class PluginInfo:
-    name: str
-    version: str | None
-    hooks: list[str] = field(default_factory=list)
-    error: str | None = None
+    """What the portal knows about one plugin: shown by ``flask portal plugins list``."""
+
+    name: str  # the entry point's name, the one PORTAL_PLUGINS lists
+    version: str | None  # the distribution's version; None for objects registered directly
+    hooks: list[str] = field(default_factory=list)  # hooks it implements, sorted
+    error: str | None = None  # why it did not load (a traceback or a sentence)
 
     @property
     def loaded(self) -> bool:
@@ -49,23 +53,46 @@ class PluginManager:
     def hook(self) -> Any:
         return self.pm.hook
 
-    def discover(self, allowed: list[str] | None) -> None:
-        """Load every installed plugin, or only those named in ``allowed``."""
+    def discover(self, allowed: Iterable[str] | None) -> None:
+        """Load every installed plugin, or only those named in ``allowed``.
+
+        A name in ``allowed`` that no installed plugin has is recorded as an error, so a
+        typo in ``PORTAL_PLUGINS`` shows up instead of silently loading nothing.
+        """
+        wanted = None if allowed is None else set(allowed)
+        found: set[str] = set()
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            if allowed is not None and ep.name not in allowed:
-                continue
-            self._load(ep)
+            found.add(ep.name)
+            if wanted is None or ep.name in wanted:
+                self._load(ep)
+        for name in sorted((wanted or set()) - found):
+            log.warning("PORTAL_PLUGINS names %s, which is not installed", name)
+            self.plugins[name] = PluginInfo(
+                name=name, version=None, error="named in PORTAL_PLUGINS but not installed"
+            )
 
     def _load(self, ep: EntryPoint) -> None:
+        if ep.name in self.plugins:
+            # Two distributions claiming one name: keep the first, say so.
+            log.error("plugin name %s is installed twice; %s ignored", ep.name, ep.value)
+            return
         version = ep.dist.version if ep.dist is not None else None
         info = PluginInfo(name=ep.name, version=version)
         self.plugins[ep.name] = info
         try:
-            module = ep.load()
-            self.register(module, ep.name)
+            plugin = ep.load()
+            self.register(plugin, ep.name)
         except Exception:
             info.error = traceback.format_exc()
-            log.exception("plugin %s failed to load; it stays disabled", ep.name)
+            log.exception("plugin %s failed to load; it is skipped", ep.name)
+            return
+        unknown = self._hooks_without_spec(plugin)
+        if unknown:
+            # A typo or a hook from a newer portal: better skipped and reported than
+            # half-working. Tests registering objects directly get check_pending() instead.
+            self.pm.unregister(plugin)
+            info.error = f"implements hooks the portal does not define: {', '.join(unknown)}"
+            log.error("plugin %s %s; it is skipped", ep.name, info.error)
 
     def register(self, plugin: ModuleType | object, name: str) -> None:
         """Register a plugin object (tests and built-in features use this directly)."""
@@ -73,14 +100,44 @@ class PluginManager:
         info = self.plugins.setdefault(name, PluginInfo(name=name, version=None))
         info.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
 
+    def unregister(self, name: str) -> None:
+        """Remove a plugin registered under ``name`` (throwaway plugins in tests)."""
+        if self.pm.has_plugin(name):
+            self.pm.unregister(name=name)
+        self.plugins.pop(name, None)
+
+    def _hooks_without_spec(self, plugin: object) -> list[str]:
+        """Hooks ``plugin`` implements that have no spec (``optionalhook`` ones excepted)."""
+        return sorted(
+            caller.name
+            for caller in self.pm.get_hookcallers(plugin) or []
+            if caller.spec is None
+            and any(
+                impl.plugin is plugin and not impl.optionalhook for impl in caller.get_hookimpls()
+            )
+        )
+
     def check_pending(self) -> None:
         """Fail when a plugin implements a hook that has no spec (a typo, an old name)."""
         self.pm.check_pending()
 
     def collect(self, hook_name: str, **kwargs: Any) -> list[Any]:
-        """Call a contribution hook and flatten the iterables the plugins return."""
+        """Call a contribution hook and flatten the iterables the plugins return.
+
+        Implementations returning None contribute nothing. A string or a mapping is
+        refused: it is almost always a single item that should have been in a list.
+        """
         results = getattr(self.pm.hook, hook_name)(**kwargs)
-        return [item for result in results if result for item in result]
+        items: list[Any] = []
+        for result in results:
+            if result is None:
+                continue
+            if isinstance(result, str | bytes | dict):
+                raise TypeError(
+                    f"{hook_name} must return an iterable of items, not {type(result).__name__}"
+                )
+            items.extend(result)
+        return items
 
     def notify(self, event: Event) -> None:
         """Deliver an event to each plugin; one plugin's failure does not stop the others."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
+from portal.api.blueprint import Blueprint
 from portal.api.schema import Schema
 from portal.extensions import db
 from portal.stores.services import open_stores

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
@@ -52,7 +52,44 @@ def error_response(status: int, message: str | None = None, errors: object = Non
     return response
 
 
+#: ids are 32-bit in the database; a larger one in a URL names nothing (and SQLite or
+#: PostgreSQL would refuse to even compare it)
+MAX_ID = 2**31 - 1
+
+
+def _refuse_unstorable_input() -> None:
+    """Answer 4xx before a view runs for input no database can hold.
+
+    A JSON body posted to a page is refused (415). A NUL byte in a query or form value
+    cannot be stored in (or compared with) PostgreSQL
+    text and is never part of a legitimate entry: 400. A URL id beyond the database's
+    integer range cannot exist: 404. JSON bodies are checked field by field by the API
+    schemas (``portal.api.schema``), which name the offending field.
+    """
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
+            abort(404)
+        if isinstance(value, str) and "\x00" in value:
+            abort(404)
+    if not _wants_json() and request.is_json and request.method not in ("GET", "HEAD"):
+        # pages take HTML forms; Flask-WTF would feed a JSON array, string or deeply nested
+        # document to the form and fail with a 500. JSON clients use the API.
+        abort(415)
+    sources = [request.args] if request.method in ("GET", "HEAD") else [request.args, request.form]
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+
+
+def _validation_location() -> str:
+    """Where the wrong fields of a request live: the query string for reads, else the body."""
+    return "query" if request.method in ("GET", "HEAD", "DELETE") else "json"
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(_refuse_unstorable_input)
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         status = exc.code or 500
@@ -60,8 +97,12 @@ def register_error_handlers(app: Flask) -> None:
         errors = plain(data["messages"]) if "messages" in data else None
         message = data.get("message") if isinstance(data.get("message"), str) else None
         response = error_response(status, message, errors)
-        if isinstance(exc, HTTPException) and exc.code == 405 and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        # keep what the exception says about itself: WWW-Authenticate (401), Allow (405) ...
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers.add(name, value)
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
         return response
 
     @app.errorhandler(DomainError)
@@ -69,7 +110,8 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         errors = None
         if isinstance(exc, ValidationFailed):
-            errors = {"json": {k: [str(m) for m in v] for k, v in exc.errors.items()}}
+            fields = {k: [str(m) for m in v] for k, v in exc.errors.items()}
+            errors = {_validation_location(): fields}
         response = error_response(exc.status, str(exc.message) if exc.message else None, errors)
         if isinstance(exc, TooManyAttempts):
             response.headers["Retry-After"] = str(exc.retry_after)

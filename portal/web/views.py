@@ -118,9 +118,16 @@ def set_language() -> Response:
 
 def _safe_next(target: str | None) -> str:
     """Only redirect to paths on this site (no open redirects)."""
-    if target:
+    if target and target.isprintable():
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            # browsers read ///host and /\host as another site
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     return url_for("web.index")
 

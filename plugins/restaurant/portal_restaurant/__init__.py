@@ -1,0 +1,1 @@
+"""The restaurant vertical: VIP visits and the monthly VIP qualification (R22)."""
