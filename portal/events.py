@@ -1,6 +1,7 @@
 """Domain events: services emit them inside the transaction; plugins hear them after commit.
 
-An event that belongs to a rolled-back transaction is never delivered.
+An event belongs to the (possibly nested) transaction it was emitted in: rolling that
+transaction back discards it, rolling back a savepoint keeps the outer transaction's events.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from portal import clock
 
@@ -30,23 +31,40 @@ class Event:
     occurred_at: datetime | None = None
 
 
-def emit(session: Session, name: str, **data: Any) -> None:
+def emit(session: Session | scoped_session[Session], name: str, **data: Any) -> None:
     """Queue an event for delivery once the session's transaction commits."""
-    session.info.setdefault(_PENDING, []).append(Event(name, data, clock.now()))
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.begin()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((transaction, Event(name, data, clock.now())))
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _deliver(session: Session) -> None:
-    events = session.info.pop(_PENDING, [])
-    if not events or not has_app_context():
+    pending = session.info.pop(_PENDING, [])
+    if not pending or not has_app_context():
         return
     plugins = current_app.extensions.get("portal.plugins")
     if plugins is None:
         return
-    for ev in events:
+    for _transaction, ev in pending:
         plugins.notify(ev)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
-def _discard(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(_PENDING, None)
+def _discard(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [
+            (tx, ev) for tx, ev in pending if not _within(tx, previous_transaction)
+        ]

@@ -73,14 +73,18 @@ def make_app(database_url: str, instance_path: Path, **overrides: Any) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def _migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def _migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One app per backend; its schema comes from the Alembic revisions, not create_all."""
     from flask_migrate import upgrade
+
+    from portal.extensions import db
 
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the cluster stops
 
 
 def _empty_tables(app: Flask) -> None:

@@ -231,6 +231,20 @@ def _query_params(client) -> dict[tuple[str, str], list[str]]:
     return params
 
 
+CURSOR_XFAIL = pytest.mark.xfail(
+    strict=True,
+    reason="portal/pagination.py _coerce bounds cursor ids to 64 bits (-(2**63) <= v < 2**63), "
+    "but the id columns are 32-bit INTEGER on PostgreSQL: a cursor id of 2**63-1 or 2**40 "
+    "is bound as ::INTEGER -> NumericValueOutOfRange -> 500",
+)
+
+
+def _on_postgresql(app) -> bool:
+    from portal.extensions import db
+
+    return db.engine.dialect.name == "postgresql"
+
+
 def _json(body: Any) -> bytes:
     """JSON as a client would send it; ASCII escapes let a lone surrogate through."""
     return json.dumps(body, ensure_ascii=True).encode()
@@ -515,13 +529,16 @@ def test_html_forms_refuse_hostile_values(admin_client, db_session, world, route
 )
 @pytest.mark.parametrize("route", sorted(FORMS))
 def test_html_forms_refuse_malformed_bodies(
-    admin_client, db_session, world, route, kind, content_type, raw
+    request, admin_client, db_session, world, route, kind, content_type, raw
 ):
     if kind == "multipart" and route in ("/register", "/members/{member}/edit"):
-        pytest.xfail(
-            "a file upload named like a text field reaches WTForms' Length validator: "
-            "TypeError: object of type 'FileStorage' has no len() (wtforms/validators.py, "
-            "Flask-WTF merges request.files into the form data) -> 500"
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="a file upload named like a text field reaches WTForms' Length "
+                "validator: TypeError: object of type 'FileStorage' has no len() "
+                "(Flask-WTF merges request.files into the form data) -> 500",
+            )
         )
     before = _snapshot(db_session)
     response = admin_client.post(_url(route, world["ids"]), data=raw, content_type=content_type)
@@ -553,13 +570,17 @@ def test_html_ids_out_of_range_are_404(admin_client, world, route, bad_id):
 
 @pytest.mark.parametrize("kind", sorted(FORM_VALUES))
 @pytest.mark.parametrize("list_page", sorted(LIST_PAGES))
-def test_list_pages_refuse_hostile_query_strings(admin_client, world, list_page, kind):
+def test_list_pages_refuse_hostile_query_strings(request, admin_client, world, list_page, kind):
     value = FORM_VALUES[kind]
     if kind == "huge-int" and list_page == "/members":
-        pytest.xfail(
-            "portal/members/views.py list_members passes the coerced SelectField value "
-            "form.store.data (2**64) to services.list_members although form.validate() "
-            "failed; SQLite OverflowError / PostgreSQL NumericValueOutOfRange -> 500"
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="portal/members/views.py list_members passes the coerced SelectField "
+                "value form.store.data (2**64) to services.list_members although "
+                "form.validate() failed; SQLite OverflowError / PostgreSQL "
+                "NumericValueOutOfRange -> 500",
+            )
         )
     for name in LIST_PAGES[list_page]:
         response = admin_client.get(list_page, query_string={name: value})
@@ -577,28 +598,41 @@ def test_every_page_survives_hostile_query_strings(admin_client, world, kind):
 
 
 @pytest.mark.parametrize("list_page", sorted(LIST_PAGES))
-def test_list_pages_refuse_a_cursor_with_an_id_out_of_range(admin_client, world, list_page):
-    """A forged cursor whose id is beyond the database's integer range is a bad link (4xx)."""
+def test_list_pages_refuse_a_cursor_with_an_id_out_of_range(
+    request, app, admin_client, world, list_page
+):
+    """A forged cursor with an id at or beyond the database's integer range never errs."""
+    if _on_postgresql(app):
+        request.applymarker(CURSOR_XFAIL)
     import base64
 
     def cursor(values):
         return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
-    forged = cursor(["2026-11-23T02:00:00+00:00", HUGE])
-    by_login = cursor(["a", HUGE])
-    for value in (forged, by_login):
+    values = [
+        cursor([first, number])
+        for first in ("2026-11-23T02:00:00+00:00", "a")
+        for number in (HUGE, 2**63 - 1, 2**40, -(2**63))
+    ]
+    for value in values:
         response = admin_client.get(list_page, query_string={"cursor": value, "sort": "name"})
-        _assert_handled(response, 400, 404, 422)
+        _assert_handled(response, 200, 400, 404, 422)  # an in-range id: a page after it
 
 
-def test_api_list_refuses_a_cursor_with_an_id_out_of_range(client, world):
+def test_api_list_refuses_a_cursor_with_an_id_out_of_range(request, app, client, world):
+    if _on_postgresql(app):
+        request.applymarker(CURSOR_XFAIL)
     import base64
 
-    forged = base64.urlsafe_b64encode(json.dumps(["王", HUGE]).encode()).decode().rstrip("=")
-    response = client.get(
-        f"{API}/members/", query_string={"sort": "name", "cursor": forged}, headers=world["headers"]
-    )
-    _assert_handled(response, 422)
+    for number in (HUGE, 2**63 - 1, 2**40, -(2**63)):
+        raw = json.dumps(["王", number]).encode()
+        forged = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        response = client.get(
+            f"{API}/members/",
+            query_string={"sort": "name", "cursor": forged},
+            headers=world["headers"],
+        )
+        _assert_handled(response, 200, 422)
 
 
 # --- escaping -----------------------------------------------------------------------------------

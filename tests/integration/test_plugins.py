@@ -255,9 +255,6 @@ def test_event_is_dropped_on_rollback(db_session, register_plugin):
     assert recorder.heard == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="portal/events.py: emit outside a transaction survives a rollback"
-)
 def test_event_emitted_before_the_transaction_began_is_dropped_on_rollback(
     db_session, register_plugin
 ):
@@ -268,9 +265,6 @@ def test_event_emitted_before_the_transaction_began_is_dropped_on_rollback(
     assert recorder.heard == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="portal/events.py: a savepoint rollback drops the outer events too"
-)
 def test_savepoint_rollback_keeps_the_events_of_the_outer_transaction(db_session, register_plugin):
     recorder = register_plugin(EventRecorder(), "recorder")
     db_session.execute(text("SELECT 1"))
