@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import BigInteger, Select, SmallInteger, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.errors import ValidationFailed
@@ -24,6 +24,8 @@ T = TypeVar("T")
 
 #: real cursors hold a few sort values; longer ones are tampered with
 MAX_CURSOR_LENGTH = 4096
+#: width of integer columns on PostgreSQL (Integer, the default, is 32 bits)
+_INTEGER_BITS = {BigInteger: 64, SmallInteger: 16}
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ def _coerce(key: SortKey, value: Any) -> Any:
     if kind is int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError("cursor id must be an integer")
-        if not -(2**63) <= value < 2**63:
+        bits = _INTEGER_BITS.get(type(key.column.type), 32)
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
             # the database would fail on it (an error 500) instead of refusing the cursor
             raise ValueError("cursor integer out of range")
         return value

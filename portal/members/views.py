@@ -129,6 +129,9 @@ def list_members() -> str:
     form = MemberFilterForm(request.args)
     form.store.choices = store_choices(stores, _("All my stores"))
     form.validate()
+    if form.store.data and form.store.errors:
+        # a store outside the viewer's scope, or an id no store has (R10: 404 either way)
+        raise NotFound(_("No such store."))
     status = form.status.data if form.status.data in set(MemberStatus) else None
     sort = (
         services.MemberSort(form.sort.data)

@@ -54,6 +54,11 @@ def test_r10_staff_cannot_list_another_store(login, staff, member, neighbour, ot
     assert login(staff).get(f"/members?store={other_store.id}").status_code == 404
 
 
+@pytest.mark.parametrize("store", ["9999", str(2**64), "-1"])
+def test_member_list_of_an_unknown_store_is_404(login, store_manager, member, store):
+    assert login(store_manager).get(f"/members?store={store}").status_code == 404
+
+
 def test_r10_head_office_lists_every_store(login, make_user, member, neighbour):
     hq = make_user("hq.service", Role.HQ_SERVICE)
     assert sorted(list_rows(login(hq).get("/members"))) == sorted(["王建国", "赵丽颖"])
@@ -289,12 +294,12 @@ def chinese_default(app, monkeypatch):
 
 
 @pytest.fixture
-def browser(app):
+def visitor(app):
     return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
-def test_default_language_is_simplified_chinese(browser, chinese_default):
-    response = browser.get("/")
+def test_default_language_is_simplified_chinese(visitor, chinese_default):
+    response = visitor.get("/")
     assert lang(response) == "zh-Hans"
     assert "登录" in response.get_data(as_text=True)
 
@@ -308,35 +313,35 @@ def test_default_language_is_simplified_chinese(browser, chinese_default):
         ("fr", "zh-Hans"),
     ],
 )
-def test_accept_language_beats_the_default(browser, chinese_default, header, expected):
-    assert lang(browser.get("/", headers={"Accept-Language": header})) == expected
+def test_accept_language_beats_the_default(visitor, chinese_default, header, expected):
+    assert lang(visitor.get("/", headers={"Accept-Language": header})) == expected
 
 
-def test_anonymous_choice_is_kept_in_the_session_and_beats_the_browser(browser, chinese_default):
-    response = browser.post("/language", data={"locale": "en", "next": "/privacy"})
+def test_anonymous_choice_is_kept_in_the_session_and_beats_the_browser(visitor, chinese_default):
+    response = visitor.post("/language", data={"locale": "en", "next": "/privacy"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/privacy"
-    assert lang(browser.get("/", headers={"Accept-Language": "zh-CN"})) == "en"
-    assert lang(browser.get("/register")) == "en"
+    assert lang(visitor.get("/", headers={"Accept-Language": "zh-CN"})) == "en"
+    assert lang(visitor.get("/register")) == "en"
 
 
-def test_unknown_language_is_refused(browser, chinese_default):
-    response = browser.post("/language", data={"locale": "xx", "next": "https://evil.example/"})
+def test_unknown_language_is_refused(visitor, chinese_default):
+    response = visitor.post("/language", data={"locale": "xx", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
-    assert lang(browser.get("/")) == "zh-Hans"
+    assert lang(visitor.get("/")) == "zh-Hans"
 
 
-def test_anonymous_choice_survives_logging_in(browser, staff, chinese_default):
-    browser.post("/language", data={"locale": "en", "next": "/"})
-    browser.post("/login", data={"login": "staff", "password": PASSWORD})
-    assert lang(browser.get("/home", headers={"Accept-Language": "zh-CN"})) == "en"
+def test_anonymous_choice_survives_logging_in(visitor, staff, chinese_default):
+    visitor.post("/language", data={"locale": "en", "next": "/"})
+    visitor.post("/login", data={"login": "staff", "password": PASSWORD})
+    assert lang(visitor.get("/home", headers={"Accept-Language": "zh-CN"})) == "en"
 
 
 def test_users_preference_beats_accept_language_and_session(
-    app, browser, staff, db_session, chinese_default
+    app, visitor, staff, db_session, chinese_default
 ):
-    browser.post("/login", data={"login": "staff", "password": PASSWORD})
-    browser.post("/language", data={"locale": "en", "next": "/home"})
+    visitor.post("/login", data={"login": "staff", "password": PASSWORD})
+    visitor.post("/language", data={"locale": "en", "next": "/home"})
     db_session.expire_all()
     assert staff.locale == "en"
     event = db_session.scalar(
@@ -348,12 +353,12 @@ def test_users_preference_beats_accept_language_and_session(
     elsewhere.post("/language", data={"locale": "zh_Hans", "next": "/"})
     elsewhere.post("/login", data={"login": "staff", "password": PASSWORD})
     assert lang(elsewhere.get("/home", headers={"Accept-Language": "zh-CN"})) == "en"
-    assert lang(browser.get("/home", headers={"Accept-Language": "zh-CN"})) == "en"
+    assert lang(visitor.get("/home", headers={"Accept-Language": "zh-CN"})) == "en"
 
 
-def test_registration_keeps_the_language_it_was_made_in(browser, dummy_store, db_session):
-    browser.post("/language", data={"locale": "zh_Hans", "next": "/register"})
-    browser.post(
+def test_registration_keeps_the_language_it_was_made_in(visitor, dummy_store, db_session):
+    visitor.post("/language", data={"locale": "zh_Hans", "next": "/register"})
+    visitor.post(
         "/register",
         data={
             "full_name": "李娜",

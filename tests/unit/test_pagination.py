@@ -139,6 +139,8 @@ TAMPERED = {
     "id as bool": cursor_of(["2026-11-23T02:00:00+00:00", True]),
     "id as float": cursor_of(["2026-11-23T02:00:00+00:00", 1.5]),
     "id too large": cursor_of(["2026-11-23T02:00:00+00:00", 10**30]),
+    "id beyond 32 bits": cursor_of(["2026-11-23T02:00:00+00:00", 2**31]),
+    "id below 32 bits": cursor_of(["2026-11-23T02:00:00+00:00", -(2**31) - 1]),
     "naive instant": cursor_of(["2026-11-23T02:00:00", 1]),
     "not an instant": cursor_of(["yesterday", 1]),
     "instant as number": cursor_of([1700000000, 1]),
@@ -174,3 +176,9 @@ def test_a_cursor_from_one_order_is_refused_by_another(db_session, members):
 def test_cursors_are_url_safe(db_session, members):
     page = paginate(db_session, select(Member), order=MIXED, cursor=None, limit=2)
     assert page.next_cursor.replace("-", "").replace("_", "").isalnum()
+
+
+def test_largest_32_bit_id_is_a_valid_cursor(db_session, members):
+    cursor = cursor_of(["2026-11-24T00:00:00+00:00", 2**31 - 1])
+    page = paginate(db_session, select(Member), order=NEWEST, cursor=cursor, limit=3)
+    assert len(page.items) == 3  # every row is older than that instant
