@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -14,9 +13,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.accounts.roles import ROLE_LABELS
+from portal.web.forms import PortalForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     login = StringField(
         _l("Mobile number or username"),
         validators=[DataRequired(), Length(max=64)],
@@ -31,7 +31,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class AccountForm(FlaskForm):
+class AccountForm(PortalForm):
     login = StringField(_l("Username"), validators=[DataRequired(), Length(max=32)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
@@ -44,7 +44,7 @@ class AccountForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-class GrantForm(FlaskForm):
+class GrantForm(PortalForm):
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice(str(role), label) for role, label in ROLE_LABELS.items()],
@@ -54,7 +54,7 @@ class GrantForm(FlaskForm):
     submit = SubmitField(_l("Grant role"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """An empty form: the CSRF token is the confirmation that a person clicked the button."""
 
     submit = SubmitField(_l("Confirm"))

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from portal.web.forms import PortalForm
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(PortalForm):
     class Meta:
         csrf = False
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,9 +14,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from portal.members.models import STATUS_LABELS
+from portal.web.forms import PortalForm
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(PortalForm):
     full_name = StringField(
         _l("Full name"),
         validators=[DataRequired(), Length(max=50)],
@@ -44,7 +44,7 @@ class RegistrationForm(FlaskForm):
     submit = SubmitField(_l("Register"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=50)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
@@ -54,7 +54,7 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class MemberFilterForm(FlaskForm):
+class MemberFilterForm(PortalForm):
     class Meta:
         csrf = False
 

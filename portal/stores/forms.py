@@ -4,9 +4,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
+
+from portal.web.forms import PortalForm
 
 COMMON_ZONES = [
     "Asia/Shanghai",
@@ -22,7 +23,7 @@ COMMON_ZONES = [
 ]
 
 
-class StoreForm(FlaskForm):
+class StoreForm(PortalForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=12)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     timezone = SelectField(_l("Time zone"), choices=[SelectChoice(z) for z in COMMON_ZONES])

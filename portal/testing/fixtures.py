@@ -123,8 +123,18 @@ def db_session(app: Flask) -> Any:
     return db.session
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (and so its own ``g`` and database session),
+    as in production, even though the test itself holds an app context open."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -206,7 +216,7 @@ def store_manager(make_user: Callable[..., User], dummy_store: Any) -> User:
 
 @pytest.fixture
 def hq_service(make_user: Callable[..., User]) -> User:
-    return make_user("hq", Role.HQ_SERVICE)
+    return make_user("hq.service", Role.HQ_SERVICE)
 
 
 @pytest.fixture

@@ -1,11 +1,26 @@
 from __future__ import annotations
 
+from typing import Any
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import HiddenField, SelectChoice, SelectField, SubmitField
 
 
-class LanguageForm(FlaskForm):
+class PortalForm(FlaskForm):
+    """Base of every form: no form takes files, so uploads never reach text fields."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            data = super().wrap_formdata(form, formdata)
+            if isinstance(data, CombinedMultiDict):
+                return request.form
+            return data
+
+
+class LanguageForm(PortalForm):
     locale = SelectField(
         _l("Language"), choices=[SelectChoice("zh_Hans", "简体中文"), SelectChoice("en", "English")]
     )

@@ -108,6 +108,7 @@ def test_admin_creates_a_staff_account_grants_and_revokes_a_role(
     db_session.expire_all()
     [grant] = user.grants
     assert (grant.role, grant.store_id, grant.granted_by_id) == ("staff", dummy_store.id, admin.id)
+    grant_id = grant.id
     page = client.get(f"/admin/accounts/{user.id}").get_data(as_text=True)
     assert "西安高新店" in page
 
@@ -118,16 +119,16 @@ def test_admin_creates_a_staff_account_grants_and_revokes_a_role(
     assert again.status_code == 422
     assert "The user already has this role." in again.get_data(as_text=True)
 
-    confirm = client.get(f"/admin/grants/{grant.id}/revoke")
+    confirm = client.get(f"/admin/grants/{grant_id}/revoke")
     assert confirm.status_code == 200
     assert "Remove the role Staff from 王丽?" in confirm.get_data(as_text=True)
     db_session.expire_all()
-    assert db_session.get(RoleGrant, grant.id) is not None  # looking is not revoking
+    assert db_session.get(RoleGrant, grant_id) is not None  # looking is not revoking
 
-    response = client.post(f"/admin/grants/{grant.id}/revoke", follow_redirects=True)
+    response = client.post(f"/admin/grants/{grant_id}/revoke", follow_redirects=True)
     assert "Role removed." in flashes(response)
     db_session.expire_all()
-    assert db_session.get(RoleGrant, grant.id) is None
+    assert db_session.get(RoleGrant, grant_id) is None
     assert actions(db_session, "role.")[-2:] == ["role.granted", "role.revoked"]
     revoked = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "role.revoked"))
     assert revoked.before == {"role": "staff", "store_id": dummy_store.id}
@@ -189,7 +190,7 @@ def test_admin_cannot_disable_themself_nor_drop_their_admin_role(login, admin, d
     response = client.post(f"/admin/accounts/{admin.id}/enabled", follow_redirects=True)
     assert "You cannot disable your own account." in flashes(response)
     [grant] = admin.grants
-    response = client.post(f"/admin/grants/{grant.id}/revoke", follow_redirects=True)
+    response = client.post(f"/admin/grants/{grant_id}/revoke", follow_redirects=True)
     assert "You cannot remove your own administrator role." in flashes(response)
     db_session.expire_all()
     assert admin.is_enabled

@@ -231,14 +231,6 @@ def _query_params(client) -> dict[tuple[str, str], list[str]]:
     return params
 
 
-CURSOR_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="portal/pagination.py _coerce bounds cursor ids to 64 bits (-(2**63) <= v < 2**63), "
-    "but the id columns are 32-bit INTEGER on PostgreSQL: a cursor id of 2**63-1 or 2**40 "
-    "is bound as ::INTEGER -> NumericValueOutOfRange -> 500",
-)
-
-
 def _on_postgresql(app) -> bool:
     from portal.extensions import db
 
@@ -531,15 +523,6 @@ def test_html_forms_refuse_hostile_values(admin_client, db_session, world, route
 def test_html_forms_refuse_malformed_bodies(
     request, admin_client, db_session, world, route, kind, content_type, raw
 ):
-    if kind == "multipart" and route in ("/register", "/members/{member}/edit"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="a file upload named like a text field reaches WTForms' Length "
-                "validator: TypeError: object of type 'FileStorage' has no len() "
-                "(Flask-WTF merges request.files into the form data) -> 500",
-            )
-        )
     before = _snapshot(db_session)
     response = admin_client.post(_url(route, world["ids"]), data=raw, content_type=content_type)
     _assert_handled(response, 200, 302, 400, 401, 404, 413, 415, 422)
@@ -572,16 +555,6 @@ def test_html_ids_out_of_range_are_404(admin_client, world, route, bad_id):
 @pytest.mark.parametrize("list_page", sorted(LIST_PAGES))
 def test_list_pages_refuse_hostile_query_strings(request, admin_client, world, list_page, kind):
     value = FORM_VALUES[kind]
-    if kind == "huge-int" and list_page == "/members":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="portal/members/views.py list_members passes the coerced SelectField "
-                "value form.store.data (2**64) to services.list_members although "
-                "form.validate() failed; SQLite OverflowError / PostgreSQL "
-                "NumericValueOutOfRange -> 500",
-            )
-        )
     for name in LIST_PAGES[list_page]:
         response = admin_client.get(list_page, query_string={name: value})
         _assert_handled(response, 200, 400, 404, 422)
@@ -602,8 +575,6 @@ def test_list_pages_refuse_a_cursor_with_an_id_out_of_range(
     request, app, admin_client, world, list_page
 ):
     """A forged cursor with an id at or beyond the database's integer range never errs."""
-    if _on_postgresql(app):
-        request.applymarker(CURSOR_XFAIL)
     import base64
 
     def cursor(values):
@@ -620,8 +591,6 @@ def test_list_pages_refuse_a_cursor_with_an_id_out_of_range(
 
 
 def test_api_list_refuses_a_cursor_with_an_id_out_of_range(request, app, client, world):
-    if _on_postgresql(app):
-        request.applymarker(CURSOR_XFAIL)
     import base64
 
     for number in (HUGE, 2**63 - 1, 2**40, -(2**63)):
