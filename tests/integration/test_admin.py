@@ -190,7 +190,7 @@ def test_admin_cannot_disable_themself_nor_drop_their_admin_role(login, admin, d
     response = client.post(f"/admin/accounts/{admin.id}/enabled", follow_redirects=True)
     assert "You cannot disable your own account." in flashes(response)
     [grant] = admin.grants
-    response = client.post(f"/admin/grants/{grant_id}/revoke", follow_redirects=True)
+    response = client.post(f"/admin/grants/{grant.id}/revoke", follow_redirects=True)
     assert "You cannot remove your own administrator role." in flashes(response)
     db_session.expire_all()
     assert admin.is_enabled
