@@ -11,8 +11,6 @@ from portal.extensions import csrf
 
 API_PREFIX = "/api/v1"
 
-api = Api()
-
 docs_bp = Blueprint(
     "api",
     __name__,
@@ -58,7 +56,8 @@ def init_api(app: Flask) -> None:
             },
         },
     )
-    api.init_app(app)
+    api = Api(app)  # one per app: a module-level Api would keep the last app alive
+    app.extensions["portal.api"] = api
     for blp in (auth_blp, stores_blp, members_blp):
         csrf.exempt(blp)  # bearer tokens, never cookies: no cross-site request can use them
         api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix}")

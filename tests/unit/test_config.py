@@ -136,23 +136,6 @@ def test_workers_starting_together_agree_on_one_key(tmp_path):
     assert (tmp_path / "secret_key").read_text() == keys[0]
 
 
-@pytest.fixture
-def extra_apps():
-    """Lets a test build its own apps without freeing the session's migrated app.
-
-    ``portal.api.api`` (one flask-smorest ``Api`` for the process) keeps the app it was
-    last bound to; once a new app takes that place, the session's PostgreSQL app can be
-    collected with a pooled connection still open, which fails the run with a
-    ResourceWarning. Binding it back afterwards keeps the session's app alive.
-    """
-    from portal.api import api
-
-    previous = getattr(api, "_app", None)
-    yield
-    api._app = previous
-
-
-@pytest.mark.usefixtures("extra_apps")
 def test_create_app_generates_the_secret_key_into_the_instance(tmp_path, monkeypatch):
     from portal import create_app
 
@@ -170,7 +153,6 @@ def test_create_app_generates_the_secret_key_into_the_instance(tmp_path, monkeyp
     assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
 
 
-@pytest.mark.usefixtures("extra_apps")
 def test_test_config_beats_file_and_environment(tmp_path, monkeypatch):
     from portal import create_app
 
