@@ -245,6 +245,11 @@ def grant_role(
     require(actor, Action.MANAGE_USERS)
     if role.needs_store and store is None:
         raise ValidationFailed.single("store_id", _l("This role needs a store."))
+    if role is Role.ADMIN and store is not None:
+        # administration (accounts, stores, audit) has no store to be limited to
+        raise ValidationFailed.single(
+            "store_id", _l("Administrators act across all stores; choose no store.")
+        )
     if store is not None and not store.is_active:
         raise ValidationFailed.single("store_id", _l("This store is closed."))
     store_id = store.id if store is not None else None

@@ -152,7 +152,9 @@ def my_records() -> Any:
 @token_required
 def show_member(member_id: int) -> Any:
     """One member record; another person's record outside your scope answers 404."""
-    return _shown(services.get_member(db.session, actor=token_user(), member_id=member_id))
+    member = services.open_member_file(db.session, actor=token_user(), member_id=member_id)
+    db.session.commit()
+    return _shown(member)
 
 
 @blp.route("/<int:member_id>", methods=["PATCH"])

@@ -258,6 +258,21 @@ def get_member(session: Session, *, actor: User | None, member_id: int) -> Membe
     return member
 
 
+def open_member_file(session: Session, *, actor: User | None, member_id: int) -> Member:
+    """R10: a member record opened for reading; a full read by anyone but its owner is logged."""
+    member = get_member(session, actor=actor, member_id=member_id)
+    if actor is not None and member.user_id != actor.id and sees_contacts(actor, member):
+        record(
+            session,
+            actor=actor,
+            action="member.file_read",
+            object_type="member",
+            object_id=member.id,
+            store_id=member.store_id,
+        )
+    return member
+
+
 def memberships_of(session: Session, user: User) -> list[Member]:
     """The member records a login owns, one per store."""
     return list(

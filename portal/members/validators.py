@@ -62,6 +62,41 @@ HONORIFIC_SUFFIXES = (
     "工",
 )
 HONORIFIC_PREFIXES = ("老", "小", "阿")
+#: two-character family names; any other two characters before a suffix are a given name
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "令狐",
+        "慕容",
+        "尉迟",
+        "公孙",
+        "夏侯",
+        "长孙",
+        "宇文",
+        "司徒",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "百里",
+        "呼延",
+        "轩辕",
+        "澹台",
+        "申屠",
+        "太史",
+        "闻人",
+        "万俟",
+        "钟离",
+        "赫连",
+        "第五",
+        "左丘",
+    }
+)
 LATIN_TITLES = frozenset(
     {"mr", "mrs", "ms", "miss", "mister", "madam", "madame", "dr", "sir", "prof", "mx", "dear"}
 )
@@ -95,8 +130,10 @@ def _check_han_name(name: str) -> str:
     if len(plain) < 2:
         raise InvalidValue(_l("Enter the full name, family name and given name."))
     for suffix in HONORIFIC_SUFFIXES:
-        # A surname (one or two characters) followed by a form of address is not a name.
-        if plain.endswith(suffix) and 1 <= len(plain) - len(suffix) <= 2:
+        # A family name followed by a form of address is not a name (王先生, 欧阳女士);
+        # 王建工 is: 建工 is a given name, not 建 + 工.
+        head = plain[: -len(suffix)]
+        if plain.endswith(suffix) and (len(head) == 1 or head in COMPOUND_SURNAMES):
             raise InvalidValue(
                 _l("Enter the full name, not a form of address such as 王先生 or 李女士.")
             )

@@ -62,7 +62,8 @@ def register() -> str | Response | tuple[str, int]:
 @login_required
 def show_member(member_id: int) -> str:
     """A member record: the member's own page, or a staff view within scope (R10)."""
-    member = services.get_member(db.session, actor=current_user, member_id=member_id)
+    member = services.open_member_file(db.session, actor=current_user, member_id=member_id)
+    db.session.commit()
     plugins = current_app.extensions["portal.plugins"]
     sections = plugins.collect("portal_member_sections", member=member, viewer=current_user)
     return render_template(

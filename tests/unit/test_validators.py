@@ -306,3 +306,14 @@ def test_r2_any_date_before_1900_is_refused(picked):
 def test_r2_any_future_date_is_refused(picked):
     with pytest.raises(InvalidValue):
         v.check_picked_date(picked, today=TODAY)
+
+
+@pytest.mark.parametrize("name", ["王建工", "李国伯", "张志总", "刘晓姐"])
+def test_r2_given_names_ending_like_a_form_of_address_are_accepted(name):
+    assert v.check_full_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["欧阳先生", "司马总", "王工", "诸葛老师"])
+def test_r2_compound_family_name_with_a_form_of_address_is_refused(name):
+    with pytest.raises(InvalidValue):
+        v.check_full_name(name)
