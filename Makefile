@@ -1,4 +1,5 @@
 # Two commands do all set-up: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -24,7 +25,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	@for dir in $(CATALOGS); do $(BIN)/pybabel compile -d $$dir >/dev/null || exit 1; done
+	@for dir in $(CATALOGS); do $(BIN)/pybabel compile -d $$dir 2>&1 | grep -v "^compiling catalog"; test $${PIPESTATUS[0]} -eq 0 || exit 1; done
 
 run: translations
 	$(BIN)/flask portal setup

@@ -305,7 +305,7 @@ def check_picked_date(
     if value is None:
         return None
     if value.year < 1900:
-        raise InvalidValue(_l("Pick a date after 1900."))
+        raise InvalidValue(_l("Pick a date in 1900 or later."))
     if not allow_future and value > today:
         raise InvalidValue(_l("This date lies in the future."))
     return value

@@ -24,8 +24,8 @@ COMMON_ZONES = [
 
 
 class StoreForm(PortalForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=12)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    code = StringField(_l("Store code"), validators=[DataRequired(), Length(max=12)])
+    name = StringField(_l("Store name"), validators=[DataRequired(), Length(max=120)])
     timezone = SelectField(_l("Time zone"), choices=[SelectChoice(z) for z in COMMON_ZONES])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=32)])

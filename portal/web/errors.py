@@ -30,7 +30,7 @@ def _messages() -> dict[int, str]:
         409: _("This clashes with the current state. Reload and try again."),
         413: _("The request is too large."),
         415: _("This content type is not supported."),
-        422: _("Some fields are wrong."),
+        422: _("Some fields need correcting."),
         429: _("Too many attempts. Please wait and try again."),
         500: _("Something went wrong on our side. It has been logged."),
         503: _("The service is busy. Please try again shortly."),
