@@ -10,6 +10,7 @@ from sqlalchemy import inspect, select
 
 from portal.accounts import services as accounts
 from portal.accounts.models import User
+from portal.accounts.operator import ShellOperator
 from portal.accounts.roles import Role
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
@@ -28,27 +29,6 @@ def _fail(exc: DomainError) -> None:
         ]
         raise click.ClickException("\n".join(lines))
     raise click.ClickException(str(exc.message))
-
-
-def _system_admin() -> User:
-    """CLI changes act as the first enabled admin, or as an implicit bootstrap actor."""
-    admin = db.session.scalars(select(User).where(User.is_enabled.is_(True))).all()
-    for user in admin:
-        if user.has_role(Role.ADMIN):
-            return user
-    return _Bootstrap()  # type: ignore[return-value]
-
-
-class _Bootstrap:
-    """Acts for the operator at the shell before any admin exists (creating the first one)."""
-
-    id = None
-    login = "cli"
-    is_enabled = True
-    grants: list[object] = []
-
-    def has_role(self, role: Role, store_id: int | None = None) -> bool:
-        return True
 
 
 @portal_cli.command("setup")
@@ -84,7 +64,7 @@ def create_store_command(code: str, name: str, timezone: str | None, head_office
     try:
         store = stores.create_store(
             db.session,
-            actor=_system_admin(),
+            actor=ShellOperator(),
             data=stores.StoreData(code=code, name=name, timezone=zone, is_head_office=head_office),
         )
     except DomainError as exc:
@@ -106,7 +86,7 @@ def create_user_command(
     try:
         user = accounts.create_account(
             db.session,
-            actor=_system_admin(),
+            actor=ShellOperator(),
             data=accounts.NewAccount(
                 login=login,
                 display_name=display_name,
@@ -137,7 +117,7 @@ def grant_role_command(login: str, role: str, store_code: str | None) -> None:
             raise click.ClickException(f"No store {store_code}.")
     try:
         accounts.grant_role(
-            db.session, actor=_system_admin(), user=user, role=Role(role), store=store
+            db.session, actor=ShellOperator(), user=user, role=Role(role), store=store
         )
     except DomainError as exc:
         _fail(exc)

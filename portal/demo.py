@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.accounts import services as accounts
+from portal.accounts.operator import ShellOperator
 from portal.accounts.roles import Role
-from portal.cli import _Bootstrap
 from portal.members.models import Member, MemberSource, MemberStatus
 from portal.members.services import Registration, register_member
 from portal.stores import services as stores
@@ -105,30 +106,23 @@ GIVEN = [
 
 def load_demo_data(session: Session) -> None:
     rng = random.Random(20261123)
-    bootstrap = _Bootstrap()
+    operator: Any = ShellOperator("demo-data")
     by_code = {}
     for data in STORES:
-        store = stores.create_store(session, actor=bootstrap, data=data)  # type: ignore[arg-type]
+        store = stores.create_store(session, actor=operator, data=data)
         by_code[store.code] = store
-    admin = None
     staff_by_store: dict[str, list[int]] = {}
     for login, name, role, code, mobile in STAFF:
         user = accounts.create_account(
             session,
-            actor=admin or bootstrap,  # type: ignore[arg-type]
+            actor=operator,
             data=accounts.NewAccount(
                 login=login, display_name=name, password=DEMO_PASSWORD, mobile=mobile
             ),
         )
         accounts.grant_role(
-            session,
-            actor=admin or bootstrap,
-            user=user,
-            role=role,  # type: ignore[arg-type]
-            store=by_code[code] if code else None,
+            session, actor=operator, user=user, role=role, store=by_code[code] if code else None
         )
-        if role is Role.ADMIN:
-            admin = user
         if code:
             staff_by_store.setdefault(code, []).append(user.id)
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal import clock
 from portal.accounts.models import User
@@ -303,7 +303,7 @@ def list_members(
 ) -> Page[Member]:
     """Members of the stores in the actor's scope, one keyset page at a time (R10)."""
     scope = stores_in_scope(actor, Action.LIST_MEMBERS)
-    query = select(Member)
+    query = select(Member).options(selectinload(Member.referrer))  # one query, not one per row
     if store_id is not None:
         if scope is not None and store_id not in scope:
             raise NotFound(_l("No such store."))

@@ -148,7 +148,7 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def make_store(db_session: Any) -> Callable[..., Any]:
-    from portal.cli import _Bootstrap
+    from portal.accounts.operator import ShellOperator
     from portal.stores.services import StoreData, create_store
 
     counter = iter(range(1, 1000))
@@ -156,7 +156,7 @@ def make_store(db_session: Any) -> Callable[..., Any]:
     def factory(**fields: Any) -> Any:
         n = next(counter)
         data = StoreData(**{"code": f"S{n:02d}", "name": f"测试门店{n}", **fields})
-        store = create_store(db_session, actor=_Bootstrap(), data=data)  # type: ignore[arg-type]
+        store = create_store(db_session, actor=ShellOperator("test-setup"), data=data)  # type: ignore[arg-type]
         db_session.commit()
         return store
 
@@ -176,11 +176,11 @@ def other_store(make_store: Callable[..., Any]) -> Any:
 @pytest.fixture
 def make_user(db_session: Any) -> Callable[..., User]:
     """``make_user("wang", Role.STAFF, store)``: a staff account with one role grant."""
+    from portal.accounts.operator import ShellOperator
     from portal.accounts.services import NewAccount, create_account, grant_role
-    from portal.cli import _Bootstrap
 
     def factory(login: str, role: Role | None = None, store: Any = None, **fields: Any) -> User:
-        actor = _Bootstrap()
+        actor = ShellOperator("test-setup")
         user = create_account(
             db_session,
             actor=actor,  # type: ignore[arg-type]

@@ -49,15 +49,15 @@ def _seed(app: Flask) -> None:
     """Migrate, then open one store and create the admin, acting as the shell's operator."""
     from flask_migrate import upgrade
 
+    from portal.accounts.operator import ShellOperator
     from portal.accounts.roles import Role
     from portal.accounts.services import NewAccount, create_account, grant_role
-    from portal.cli import _Bootstrap
     from portal.extensions import db
     from portal.stores.services import StoreData, create_store
 
     with app.app_context():
         upgrade()
-        actor: Any = _Bootstrap()
+        actor: Any = ShellOperator("test-setup")
         create_store(db.session, actor=actor, data=StoreData(code="XA01", name=STORE_NAME))
         admin = create_account(
             db.session,

@@ -288,11 +288,12 @@ def test_cli_sets_up_a_store_an_account_and_a_role(runner, db_session):
     wang = db_session.scalar(select(User).where(User.login == "wang"))
     store = db_session.scalar(select(Store).where(Store.code == "XA09"))
     assert wang.has_role(Role.STAFF, store.id)
-    # once an admin exists, the CLI acts as that admin
+    # the audit log names the shell operator, never an admin who did not act
     granted = db_session.scalar(
         select(AuditEvent).where(AuditEvent.action == "role.granted").order_by(AuditEvent.id.desc())
     )
-    assert granted.actor_label == "boss"
+    assert granted.actor_id is None
+    assert granted.actor_label.startswith("cli:")
 
 
 @pytest.mark.parametrize(
@@ -351,7 +352,7 @@ def test_audit_log_lists_newest_first(login, admin, history):
         ("action=role", ["role.granted", "role.granted"]),
         ("action=auth", ["auth.login"]),
         ("actor=admin", ["auth.login"]),
-        ("actor=cli", None),
+        ("actor=test-setup", None),
         ("object_type=store", ["store.created", "store.created"]),
         ("since=2026-11-24&until=2026-11-24", ["account.created", "account.created"]),
         ("since=2026-11-25", ["auth.login", "role.granted", "account.created"]),
@@ -363,7 +364,7 @@ def test_audit_log_filters(login, admin, history, query, expected):
     assert response.status_code == 200
     rows = audit_rows(response)
     if expected is None:
-        assert len(rows) == 8  # every fixture change was made by the bootstrap actor
+        assert len(rows) == 8  # every fixture change was made by the shell operator
         assert "auth.login" not in rows
     else:
         assert rows == expected
