@@ -80,8 +80,8 @@ def create_token(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/tokens/current", methods=["DELETE"])
 @blp.doc(security=BEARER)
-@blp.response(204)
 @token_required
+@blp.response(204)
 def revoke_token() -> None:
     """Log out: revoke the token this request was made with."""
     user, token = token_user(), current_token()
@@ -91,10 +91,32 @@ def revoke_token() -> None:
     db.session.commit()
 
 
+class PasswordChangeSchema(Schema):
+    current_password = ma.fields.String(required=True, validate=length(128, 1), load_only=True)
+    new_password = ma.fields.String(required=True, validate=length(128, 1), load_only=True)
+
+
+@blp.route("/password", methods=["POST"])
+@blp.doc(security=BEARER)
+@token_required
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+@blp.alt_response(422, description="Wrong current password, or the new one breaks the rules")
+def change_password(args: dict[str, Any]) -> None:
+    """Change the account's password; every token, this one included, is revoked."""
+    services.change_password(
+        db.session,
+        user=token_user(),
+        current_password=args["current_password"],
+        new_password=args["new_password"],
+    )
+    db.session.commit()
+
+
 @blp.route("/me", methods=["GET"])
 @blp.doc(security=BEARER)
-@blp.response(200, AccountSchema)
 @token_required
+@blp.response(200, AccountSchema)
 def show_account() -> Any:
     """The account the token belongs to."""
     return token_user()

@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from portal.accounts.roles import ROLE_LABELS
 from portal.web.forms import PortalForm
@@ -29,6 +29,25 @@ class LoginForm(PortalForm):
     )
     next = HiddenField()
     submit = SubmitField(_l("Log in"))
+
+
+class PasswordForm(PortalForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    new_password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Change password"))
 
 
 class AccountForm(PortalForm):

@@ -6,6 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.passwords import session_fingerprint
 from portal.accounts.roles import Role
 from portal.database import UTCDateTime
 from portal.extensions import db
@@ -37,6 +38,10 @@ class User(UserMixin, db.Model):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    def get_id(self) -> str:
+        """The session's user id carries a password fingerprint (see ``_load_user``)."""
+        return f"{self.id}.{session_fingerprint(self.password_hash)}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of disabled accounts

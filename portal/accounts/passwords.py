@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+
+from portal.members.validators import InvalidValue
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
 
 _hasher = PasswordHasher()
 
@@ -31,3 +39,18 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+def check_new_password(password: str, *, mobile: str | None = None) -> None:
+    """A password someone chooses: long enough, bounded, and not their own mobile number."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidValue(_l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidValue(_l("Use at most %(count)d characters.", count=MAX_PASSWORD_LENGTH))
+    if mobile and password.strip() in (mobile, mobile.removeprefix("+86")):
+        raise InvalidValue(_l("Your password must not be your mobile number."))
+
+
+def session_fingerprint(password_hash: str) -> str:
+    """Part of the session's user id: a password change logs out every other session."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]

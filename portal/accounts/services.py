@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.accounts.models import ApiToken, LoginAttempt, RoleGrant, User
-from portal.accounts.passwords import hash_password, needs_rehash, verify_password
+from portal.accounts.passwords import (
+    check_new_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from portal.accounts.permissions import Action, require
 from portal.accounts.roles import Role
 from portal.audit.services import record
@@ -153,6 +158,35 @@ def change_locale(session: Session, *, user: User, locale: str | None) -> None:
     user.locale = locale
 
 
+def change_password(
+    session: Session, *, user: User, current_password: str, new_password: str
+) -> None:
+    """The account holder sets a new password; other sessions and all API tokens end."""
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationFailed.single("current_password", _l("This is not your current password."))
+    try:
+        check_new_password(new_password, mobile=user.mobile)
+    except v.InvalidValue as exc:
+        raise ValidationFailed.single("new_password", exc.message) from None
+    if verify_password(user.password_hash, new_password):
+        raise ValidationFailed.single(
+            "new_password", _l("Choose a password different from the current one.")
+        )
+    user.password_hash = hash_password(new_password)
+    now = clock.now()
+    for token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
+    record(
+        session,
+        actor=user,
+        action="account.password_changed",
+        object_type="user",
+        object_id=user.id,
+    )
+
+
 # --- staff accounts and roles ---------------------------------------------------------------
 
 
@@ -168,8 +202,6 @@ class NewAccount:
 def create_account(session: Session, *, actor: User | None, data: NewAccount) -> User:
     """An admin creates a staff account (members register themselves)."""
     require(actor, Action.MANAGE_USERS)
-    from portal.members.services import check_password
-
     errors: dict[str, list[object]] = {}
     login = data.login.strip().lower()
     if not _USERNAME.match(login):
@@ -184,7 +216,7 @@ def create_account(session: Session, *, actor: User | None, data: NewAccount) ->
     for field_name, check, raw in (
         ("email", v.normalize_email, data.email),
         ("mobile", v.normalize_mobile, data.mobile),
-        ("password", check_password, data.password),
+        ("password", check_new_password, data.password),
     ):
         if field_name == "mobile" and not raw:
             continue

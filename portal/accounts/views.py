@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal.accounts import services
-from portal.accounts.forms import AccountForm, ConfirmForm, GrantForm, LoginForm
+from portal.accounts.forms import AccountForm, ConfirmForm, GrantForm, LoginForm, PasswordForm
 from portal.accounts.models import RoleGrant, User
 from portal.accounts.permissions import Action, require
 from portal.accounts.roles import Role
@@ -41,10 +41,15 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def _load_user(session_id: str) -> User | None:
+    """A session stays valid only while the password it logged in with does."""
+    user_id = session_id.partition(".")[0]
+    if not user_id.isdigit() or len(user_id) > 10:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or user.get_id() != session_id:
+        return None
+    return user
 
 
 def throttle_policy() -> services.ThrottlePolicy:
@@ -102,6 +107,32 @@ def logout() -> Response:
     session.clear()
     flash(_("You have logged out."), "info")
     return redirect(url_for("web.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response | tuple[str, int]:
+    """Change one's own password; every other session and API token ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                db.session,
+                user=user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            login_user(user)  # this session continues under the new fingerprint
+            flash(_("Your password is changed. Other sessions have been logged out."), "info")
+            return redirect(url_for("web.dashboard"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/password.html", form=form), status
 
 
 # --- administration ------------------------------------------------------------------------

@@ -48,7 +48,10 @@ def current_token() -> ApiToken | None:
 
 
 def token_required(fn: F) -> F:
-    """401 unless the request carries a valid bearer token."""
+    """401 unless the request carries a valid bearer token.
+
+    Place it above ``@blp.arguments`` so an anonymous request is refused before its body
+    is parsed (and answered 401, not 422)."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -119,9 +119,9 @@ def register(args: dict[str, Any]) -> Any:
 
 @blp.route("/", methods=["GET"])
 @blp.doc(security=BEARER)
+@token_required
 @blp.arguments(MemberQuerySchema, location="query")
 @blp.response(200, MemberPageSchema)
-@token_required
 def list_members(query: dict[str, Any]) -> dict[str, Any]:
     """Members of the stores in the caller's scope, a keyset page at a time."""
     page = services.list_members(
@@ -138,8 +138,8 @@ def list_members(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/me", methods=["GET"])
 @blp.doc(security=BEARER)
-@blp.response(200, MemberSchema(many=True))
 @token_required
+@blp.response(200, MemberSchema(many=True))
 def my_records() -> Any:
     """The caller's own member records, one per store."""
     return services.memberships_of(db.session, token_user())
@@ -147,9 +147,9 @@ def my_records() -> Any:
 
 @blp.route("/<int:member_id>", methods=["GET"])
 @blp.doc(security=BEARER)
+@token_required
 @blp.response(200, MemberSchema)
 @blp.alt_response(404, description="No such member, or not yours to see")
-@token_required
 def show_member(member_id: int) -> Any:
     """One member record; another person's record outside your scope answers 404."""
     member = services.open_member_file(db.session, actor=token_user(), member_id=member_id)
@@ -159,10 +159,10 @@ def show_member(member_id: int) -> Any:
 
 @blp.route("/<int:member_id>", methods=["PATCH"])
 @blp.doc(security=BEARER)
+@token_required
 @blp.arguments(ProfileSchema)
 @blp.response(200, MemberSchema)
 @blp.alt_response(404, description="No such member, or not yours to see")
-@token_required
 def update_member(changes: dict[str, Any], member_id: int) -> Any:
     """Change details; a field sent as null is cleared, a field left out is kept."""
     member = services.get_member(db.session, actor=token_user(), member_id=member_id)

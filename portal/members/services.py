@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal import clock
 from portal.accounts.models import User
-from portal.accounts.passwords import hash_password, verify_password
+from portal.accounts.passwords import check_new_password, hash_password, verify_password
 from portal.accounts.permissions import Action, can, require, stores_in_scope
 from portal.audit.services import diff, record
 from portal.errors import NotFound, ValidationFailed
@@ -23,9 +23,6 @@ from portal.members import validators as v
 from portal.members.models import Member, MemberSource, MemberStatus
 from portal.pagination import Page, SortKey, paginate
 from portal.stores.models import Store
-
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 128
 
 
 @dataclass
@@ -74,15 +71,6 @@ class _Errors:
             raise ValidationFailed(self.errors)
 
 
-def check_password(password: str, *, mobile: str | None = None) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise v.InvalidValue(_l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise v.InvalidValue(_l("Use at most %(count)d characters.", count=MAX_PASSWORD_LENGTH))
-    if mobile and password.strip() in (mobile, mobile.removeprefix("+86")):
-        raise v.InvalidValue(_l("Your password must not be your mobile number."))
-
-
 def register_member(session: Session, *, data: Registration, terms_version: str) -> Member:
     """R1: a person registers as a member of one store and gets a login.
 
@@ -95,7 +83,7 @@ def register_member(session: Session, *, data: Registration, terms_version: str)
     mobile = errors.check("mobile", v.normalize_mobile, data.mobile)
     email = errors.check("email", v.normalize_email, data.email)
     if mobile:
-        errors.check("password", check_password, data.password, mobile=mobile)
+        errors.check("password", check_new_password, data.password, mobile=mobile)
     store = session.get(Store, data.store_id) if data.store_id else None
     if store is None or not store.is_active or store.is_head_office:
         errors.add("store_id", _l("Choose a store from the list."))

@@ -79,6 +79,7 @@ FORMS: dict[str, list[str]] = {
         "consent",
     ],
     "/login": ["login", "password", "next"],
+    "/account/password": ["current_password", "new_password", "new_password_confirm"],
     "/language": ["locale", "next"],
     "/members/{member}/edit": ["full_name", "email", "address", "birthday", "wedding_anniversary"],
     "/admin/stores/new": [
