@@ -50,6 +50,15 @@ class PasswordForm(PortalForm):
     submit = SubmitField(_l("Change password"))
 
 
+class ResetPasswordForm(PortalForm):
+    new_password = PasswordField(
+        _l("New initial password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Set password"))
+
+
 class AccountForm(PortalForm):
     login = StringField(_l("Username"), validators=[DataRequired(), Length(max=32)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])

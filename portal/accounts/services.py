@@ -172,12 +172,7 @@ def change_password(
         raise ValidationFailed.single(
             "new_password", _l("Choose a password different from the current one.")
         )
-    user.password_hash = hash_password(new_password)
-    now = clock.now()
-    for token in session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ):
-        token.revoked_at = now
+    _replace_password(session, user, new_password)
     record(
         session,
         actor=user,
@@ -185,6 +180,29 @@ def change_password(
         object_type="user",
         object_id=user.id,
     )
+
+
+def reset_password(session: Session, *, actor: User | None, user: User, new_password: str) -> None:
+    """An admin sets a new initial password for someone who forgot theirs."""
+    require(actor, Action.MANAGE_USERS)
+    try:
+        check_new_password(new_password, mobile=user.mobile)
+    except v.InvalidValue as exc:
+        raise ValidationFailed.single("new_password", exc.message) from None
+    _replace_password(session, user, new_password)
+    record(
+        session, actor=actor, action="account.password_reset", object_type="user", object_id=user.id
+    )
+
+
+def _replace_password(session: Session, user: User, new_password: str) -> None:
+    """New hash (which ends the account's other sessions) and no API token left."""
+    user.password_hash = hash_password(new_password)
+    now = clock.now()
+    for token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
 
 
 # --- staff accounts and roles ---------------------------------------------------------------

@@ -21,7 +21,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal.accounts import services
-from portal.accounts.forms import AccountForm, ConfirmForm, GrantForm, LoginForm, PasswordForm
+from portal.accounts.forms import (
+    AccountForm,
+    ConfirmForm,
+    GrantForm,
+    LoginForm,
+    PasswordForm,
+    ResetPasswordForm,
+)
 from portal.accounts.models import RoleGrant, User
 from portal.accounts.permissions import Action, require
 from portal.accounts.roles import Role
@@ -223,7 +230,11 @@ def show_account(user_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("accounts.show_account", user_id=user.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
-        "accounts/show.html", user=user, form=form, toggle_form=ConfirmForm(prefix="toggle")
+        "accounts/show.html",
+        user=user,
+        form=form,
+        toggle_form=ConfirmForm(prefix="toggle"),
+        reset_form=ResetPasswordForm(prefix="reset"),
     ), status
 
 
@@ -246,6 +257,34 @@ def revoke_grant(grant_id: int) -> str | Response:
             flash(_("Role removed."), "info")
         return redirect(url_for("accounts.show_account", user_id=user_id))
     return render_template("accounts/revoke.html", grant=grant, form=form)
+
+
+@bp.post("/admin/accounts/<int:user_id>/password")
+@login_required
+def reset_password(user_id: int) -> Response | tuple[str, int]:
+    """Set a new initial password for the account (its sessions and tokens end)."""
+    user = services.get_account(db.session, actor=current_user, user_id=user_id)
+    form = ResetPasswordForm(prefix="reset")
+    if form.validate_on_submit():
+        try:
+            services.reset_password(
+                db.session, actor=current_user, user=user, new_password=form.new_password.data
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(_("New password set. Hand it to the person and ask them to change it."), "info")
+            return redirect(url_for("accounts.show_account", user_id=user.id))
+    page = render_template(
+        "accounts/show.html",
+        user=user,
+        form=_grant_form(),
+        toggle_form=ConfirmForm(prefix="toggle"),
+        reset_form=form,
+    )
+    return page, 422
 
 
 @bp.post("/admin/accounts/<int:user_id>/enabled")

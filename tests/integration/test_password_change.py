@@ -78,3 +78,34 @@ def test_api_password_change_with_wrong_current_password_is_422(client, member, 
     )
     assert response.status_code == 422
     assert "current_password" in response.json["errors"]["json"]
+
+
+def test_admin_sets_a_new_initial_password(app, login, admin, staff, db_session):
+    staff_client = app.test_client()
+    staff_client.post("/login", data={"login": staff.login, "password": PASSWORD})
+    response = login(admin).post(
+        f"/admin/accounts/{staff.id}/password", data={"reset-new_password": NEW}
+    )
+    assert response.status_code == 302
+    assert staff_client.get("/home").status_code == 302  # the old session has ended
+    db_session.expire_all()
+    assert verify_password(staff.password_hash, NEW)
+    [event] = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "account.password_reset")
+    ).all()
+    assert (event.actor_id, event.object_id) == (admin.id, str(staff.id))
+
+
+def test_admin_reset_follows_the_password_rules(login, admin, staff):
+    response = login(admin).post(
+        f"/admin/accounts/{staff.id}/password", data={"reset-new_password": "short"}
+    )
+    assert response.status_code == 422
+    assert "Use at least 8 characters." in response.get_data(as_text=True)
+
+
+def test_only_admins_reset_passwords(login, store_manager, staff):
+    response = login(store_manager).post(
+        f"/admin/accounts/{staff.id}/password", data={"reset-new_password": NEW}
+    )
+    assert response.status_code == 404
