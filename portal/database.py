@@ -21,6 +21,11 @@ NAMING_CONVENTION = {
 }
 
 
+#: the largest id a column can hold: ids are PostgreSQL ``integer`` (32 bits); a larger
+#: value in a URL, body or cursor names nothing and must not reach a query
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

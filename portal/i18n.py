@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from portal.accounts.roles import Role
 from portal.members.models import MemberStatus
-from portal.members.validators import format_phone, mask_phone
+from portal.members.validators import format_phone
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "en": "English"}
 
@@ -83,7 +83,6 @@ def init_app(app: object) -> None:
     jinja_filters["local_date"] = local_date
     jinja_filters["money"] = money
     jinja_filters["phone"] = format_phone
-    jinja_filters["mask_phone"] = mask_phone
     jinja_filters["role_label"] = lambda role: Role(role).label
     jinja_filters["status_label"] = lambda status: MemberStatus(status).label
     app.jinja_env.globals.update(  # type: ignore[attr-defined]

@@ -164,10 +164,6 @@ def change_password(
     """The account holder sets a new password; other sessions and all API tokens end."""
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed.single("current_password", _l("This is not your current password."))
-    try:
-        check_new_password(new_password, mobile=user.mobile)
-    except v.InvalidValue as exc:
-        raise ValidationFailed.single("new_password", exc.message) from None
     if verify_password(user.password_hash, new_password):
         raise ValidationFailed.single(
             "new_password", _l("Choose a password different from the current one.")
@@ -185,10 +181,6 @@ def change_password(
 def reset_password(session: Session, *, actor: User | None, user: User, new_password: str) -> None:
     """An admin sets a new initial password for someone who forgot theirs."""
     require(actor, Action.MANAGE_USERS)
-    try:
-        check_new_password(new_password, mobile=user.mobile)
-    except v.InvalidValue as exc:
-        raise ValidationFailed.single("new_password", exc.message) from None
     _replace_password(session, user, new_password)
     record(
         session, actor=actor, action="account.password_reset", object_type="user", object_id=user.id
@@ -196,7 +188,11 @@ def reset_password(session: Session, *, actor: User | None, user: User, new_pass
 
 
 def _replace_password(session: Session, user: User, new_password: str) -> None:
-    """New hash (which ends the account's other sessions) and no API token left."""
+    """Check the rules, store the new hash (ending other sessions) and revoke API tokens."""
+    try:
+        check_new_password(new_password, mobile=user.mobile)
+    except v.InvalidValue as exc:
+        raise ValidationFailed.single("new_password", exc.message) from None
     user.password_hash = hash_password(new_password)
     now = clock.now()
     for token in session.scalars(

@@ -38,7 +38,7 @@ from portal.pagination import SortKey, paginate
 from portal.stores.forms import store_choices
 from portal.stores.services import all_stores, get_store
 from portal.web.forms import apply_errors
-from portal.web.views import _safe_next
+from portal.web.views import safe_next
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -100,7 +100,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
                 session["locale"] = chosen_locale
             login_user(user)
             return redirect(
-                _safe_next(form.next.data) if form.next.data else url_for("web.dashboard")
+                safe_next(form.next.data) if form.next.data else url_for("web.dashboard")
             )
     elif request.method == "POST":
         status = 400

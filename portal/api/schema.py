@@ -9,6 +9,8 @@ import marshmallow as ma
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from portal.database import MAX_ID
+
 #: marshmallow's built-in messages, in the user's language (rendered when the error is sent)
 FIELD_MESSAGES = {
     "required": _l("This field is required."),
@@ -51,10 +53,6 @@ def no_control_characters(value: str) -> None:
     if _CONTROL.search(value):
         # a plain str: marshmallow would take a lazy string for a list of messages
         raise ma.ValidationError(gettext("Remove control characters (such as NUL) from the text."))
-
-
-#: ids are 32-bit in the database (PostgreSQL ``integer``); larger ones name nothing
-MAX_ID = 2**31 - 1
 
 
 def ident(*, strict: bool = True, **kwargs: Any) -> ma.fields.Integer:

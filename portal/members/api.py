@@ -15,7 +15,6 @@ from portal.extensions import db
 from portal.i18n import current_language, zone_of
 from portal.members import services
 from portal.members.models import MemberStatus
-from portal.members.validators import mask_phone
 
 blp = Blueprint("members_api", __name__, url_prefix="/members", description="Members")
 
@@ -81,27 +80,6 @@ class MemberQuerySchema(Schema):
     limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
 
 
-class _Masked:
-    """A member as seen from outside R10's circle: the mobile masked, other contacts hidden."""
-
-    email = address = birthday = wedding_anniversary = None
-
-    def __init__(self, member: Any) -> None:
-        self._member = member
-
-    @property
-    def mobile(self) -> str:
-        return mask_phone(self._member.mobile)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._member, name)
-
-
-def _shown(member: Any) -> Any:
-    """The member as the token's user may see it (dumped by the route's MemberSchema)."""
-    return member if services.sees_contacts(token_user(), member) else _Masked(member)
-
-
 @blp.route("/", methods=["POST"])
 @blp.arguments(RegistrationSchema)
 @blp.response(201, MemberSchema)
@@ -133,7 +111,10 @@ def list_members(query: dict[str, Any]) -> dict[str, Any]:
         cursor=query["cursor"],
         limit=query["limit"],
     )
-    return {"items": [_shown(m) for m in page.items], "next_cursor": page.next_cursor}
+    return {
+        "items": [services.as_seen_by(token_user(), m) for m in page.items],
+        "next_cursor": page.next_cursor,
+    }
 
 
 @blp.route("/me", methods=["GET"])
@@ -154,7 +135,7 @@ def show_member(member_id: int) -> Any:
     """One member record; another person's record outside your scope answers 404."""
     member = services.open_member_file(db.session, actor=token_user(), member_id=member_id)
     db.session.commit()
-    return _shown(member)
+    return services.as_seen_by(token_user(), member)
 
 
 @blp.route("/<int:member_id>", methods=["PATCH"])
@@ -177,4 +158,4 @@ def update_member(changes: dict[str, Any], member_id: int) -> Any:
         today=clock.now().astimezone(zone_of(member.store)).date(),
     )
     db.session.commit()
-    return _shown(member)
+    return services.as_seen_by(token_user(), member)

@@ -306,3 +306,25 @@ def list_members(
 def sees_contacts(actor: User | None, member: Member) -> bool:
     """R10: full contact data for the owner, the referrer and the store's managers only."""
     return can(actor, Action.VIEW_MEMBER_CONTACTS, member)
+
+
+class MaskedMember:
+    """R10: a member as seen from outside the circle of ``sees_contacts``: the mobile
+    masked (138****8000), the other contact fields hidden, everything else as is."""
+
+    email = address = birthday = wedding_anniversary = None
+
+    def __init__(self, member: Member) -> None:
+        self._member = member
+
+    @property
+    def mobile(self) -> str:
+        return v.mask_phone(self._member.mobile)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._member, name)
+
+
+def as_seen_by(actor: User | None, member: Member) -> Member | MaskedMember:
+    """The member record, or its masked form when ``actor`` may not see contacts (R10)."""
+    return member if sees_contacts(actor, member) else MaskedMember(member)

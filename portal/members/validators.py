@@ -214,9 +214,11 @@ def normalize_contact_number(raw: str, strictness: Strictness = Strictness.MEMBE
 
 
 def format_phone(e164: str | None) -> str:
-    """A stored E.164 number as people write it (national form for mainland numbers)."""
-    if not e164:
-        return ""
+    """A stored E.164 number as people write it (national form for mainland numbers).
+
+    Anything else, such as a masked number (138****8000), is shown as it is."""
+    if not e164 or not e164.startswith("+"):
+        return e164 or ""
     number = phonenumbers.parse(e164, None)
     style = (
         phonenumbers.PhoneNumberFormat.NATIONAL

@@ -66,11 +66,12 @@ def show_member(member_id: int) -> str:
     db.session.commit()
     plugins = current_app.extensions["portal.plugins"]
     sections = plugins.collect("portal_member_sections", member=member, viewer=current_user)
+    shown = services.as_seen_by(current_user, member)
     return render_template(
         "members/show.html",
-        member=member,
+        member=shown,
         sections=sections,
-        full_contacts=services.sees_contacts(current_user, member),
+        full_contacts=shown is member,
         may_edit=can(current_user, Action.EDIT_MEMBER, member),
         own=member.user_id == current_user.id,
     )
@@ -151,7 +152,7 @@ def list_members() -> str:
     return render_template(
         "members/list.html",
         page=page,
+        members=[services.as_seen_by(current_user, m) for m in page.items],
         form=form,
         sort=sort,
-        sees_contacts=lambda m: services.sees_contacts(current_user, m),
     )

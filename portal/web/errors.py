@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from portal.api.schema import plain
+from portal.database import MAX_ID
 from portal.errors import DomainError, TooManyAttempts, ValidationFailed
 from portal.extensions import db
 
@@ -54,7 +55,6 @@ def error_response(status: int, message: str | None = None, errors: object = Non
 
 #: ids are 32-bit in the database; a larger one in a URL names nothing (and SQLite or
 #: PostgreSQL would refuse to even compare it)
-MAX_ID = 2**31 - 1
 
 
 def _refuse_unstorable_input() -> None:

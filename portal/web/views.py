@@ -104,7 +104,7 @@ def dashboard() -> str:
 def set_language() -> Response:
     """Switch the UI language; kept on the account, or in the session for visitors."""
     form = LanguageForm()
-    target = _safe_next(form.next.data)
+    target = safe_next(form.next.data)
     if not form.validate_on_submit():
         flash(_("Choose a language from the list."), "error")
         return redirect(target)
@@ -116,7 +116,7 @@ def set_language() -> Response:
     return redirect(target)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only redirect to paths on this site (no open redirects)."""
     if target and target.isprintable():
         parts = urlsplit(target)
