@@ -115,11 +115,23 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
     from portal.api import init_api
     from portal.audit.views import bp as audit_bp
     from portal.members.views import bp as members_bp
+    from portal.notifications.views import bp as notifications_bp
+    from portal.sla.views import bp as sla_bp
     from portal.stores.views import bp as stores_bp
+    from portal.vip.views import bp as vip_bp
     from portal.web.errors import register_error_handlers
     from portal.web.views import bp as web_bp
 
-    for blueprint in (web_bp, accounts_bp, members_bp, stores_bp, audit_bp):
+    for blueprint in (
+        web_bp,
+        accounts_bp,
+        members_bp,
+        stores_bp,
+        audit_bp,
+        sla_bp,
+        notifications_bp,
+        vip_bp,
+    ):
         app.register_blueprint(blueprint)
     init_api(app)
     for blueprint in plugins.collect("portal_blueprints"):

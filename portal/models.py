@@ -3,6 +3,20 @@
 from portal.accounts.models import ApiToken, LoginAttempt, RoleGrant, User
 from portal.audit.models import AuditEvent
 from portal.members.models import Member
+from portal.notifications import models as notifications_models
+from portal.sla import models as sla_models
 from portal.stores.models import Store
+from portal.vip import models as vip_models
 
-__all__ = ["ApiToken", "AuditEvent", "LoginAttempt", "Member", "RoleGrant", "Store", "User"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "LoginAttempt",
+    "Member",
+    "RoleGrant",
+    "Store",
+    "User",
+    "notifications_models",
+    "sla_models",
+    "vip_models",
+]

@@ -27,6 +27,30 @@ class Action(StrEnum):
     MANAGE_STORES = "manage_stores"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    #: R4: start and edit a VIP file for a customer one refers
+    START_VIP_FILE = "start_vip_file"
+    VIEW_VIP_FILE = "view_vip_file"
+    #: R5: approve or reject a submitted VIP file (deputies act through their leave cover)
+    REVIEW_VIP_FILE = "review_vip_file"
+    #: R5: record consumption of an approved VIP
+    RECORD_CONSUMPTION = "record_consumption"
+    #: record leave periods and deputies
+    MANAGE_LEAVE = "manage_leave"
+    #: hand an escalated SLA task to someone else
+    REASSIGN_TASK = "reassign_task"
+    VIEW_SLA_REPORT = "view_sla_report"
+    #: R6: request and open dedicated customer accounts
+    REQUEST_ACCOUNT = "request_account"
+    OPEN_ACCOUNT = "open_account"
+    #: R7: draw spot-check samples and record findings; stores read them
+    SPOT_CHECK = "spot_check"
+    VIEW_SPOT_CHECKS = "view_spot_checks"
+    #: R8: decide which referrer keeps a customer claimed twice
+    RESOLVE_OWNERSHIP = "resolve_ownership"
+    #: R9: hand a departing employee's customers to successors
+    HAND_OVER_CUSTOMERS = "hand_over_customers"
+    #: R8: enter a customer one refers (staff-entered member record)
+    ENTER_CUSTOMER = "enter_customer"
 
 
 class StoreScoped(Protocol):
@@ -36,16 +60,38 @@ class StoreScoped(Protocol):
 #: Roles allowed each action; a store-bound grant only covers objects of its store.
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_MEMBER: frozenset(
-        {Role.STAFF, Role.STORE_MANAGER, Role.HQ_SERVICE, Role.COMPLIANCE, Role.ADMIN}
+        {Role.STAFF, Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.COMPLIANCE, Role.ADMIN}
     ),
-    Action.VIEW_MEMBER_CONTACTS: frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE, Role.ADMIN}),
-    Action.EDIT_MEMBER: frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE, Role.ADMIN}),
+    Action.VIEW_MEMBER_CONTACTS: frozenset(
+        {Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}
+    ),
+    Action.EDIT_MEMBER: frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}),
     Action.LIST_MEMBERS: frozenset(
-        {Role.STAFF, Role.STORE_MANAGER, Role.HQ_SERVICE, Role.COMPLIANCE, Role.ADMIN}
+        {Role.STAFF, Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.COMPLIANCE, Role.ADMIN}
     ),
     Action.MANAGE_STORES: frozenset({Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.VIEW_AUDIT: frozenset({Role.ADMIN}),
+    Action.START_VIP_FILE: frozenset({Role.STAFF, Role.STORE_MANAGER}),
+    Action.VIEW_VIP_FILE: frozenset(
+        {Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.COMPLIANCE, Role.ADMIN}
+    ),
+    Action.REVIEW_VIP_FILE: frozenset({Role.STORE_MANAGER}),
+    Action.RECORD_CONSUMPTION: frozenset({Role.STAFF, Role.STORE_MANAGER}),
+    Action.MANAGE_LEAVE: frozenset({Role.STORE_MANAGER, Role.HQ_HEAD, Role.ADMIN}),
+    Action.REASSIGN_TASK: frozenset({Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}),
+    Action.VIEW_SLA_REPORT: frozenset(
+        {Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}
+    ),
+    Action.REQUEST_ACCOUNT: frozenset({Role.STORE_MANAGER}),
+    Action.OPEN_ACCOUNT: frozenset({Role.HQ_SERVICE, Role.HQ_HEAD}),
+    Action.SPOT_CHECK: frozenset({Role.HQ_SERVICE, Role.HQ_HEAD}),
+    Action.VIEW_SPOT_CHECKS: frozenset(
+        {Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}
+    ),
+    Action.RESOLVE_OWNERSHIP: frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD}),
+    Action.HAND_OVER_CUSTOMERS: frozenset({Role.STORE_MANAGER, Role.HQ_HEAD, Role.ADMIN}),
+    Action.ENTER_CUSTOMER: frozenset({Role.STAFF, Role.STORE_MANAGER}),
 }
 
 #: Actions a member may take on their own record, and a referrer on the members they refer.

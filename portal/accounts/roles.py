@@ -11,6 +11,8 @@ class Role(StrEnum):
     STAFF = "staff"
     STORE_MANAGER = "store_manager"
     HQ_SERVICE = "hq_service"
+    #: head of head-office service: the last step of an escalation chain (R5, R6)
+    HQ_HEAD = "hq_head"
     COMPLIANCE = "compliance"
     ADMIN = "admin"
 
@@ -28,6 +30,7 @@ ROLE_LABELS = {
     Role.STAFF: _l("Staff"),
     Role.STORE_MANAGER: _l("Store manager"),
     Role.HQ_SERVICE: _l("Head-office service"),
+    Role.HQ_HEAD: _l("Head of service"),
     Role.COMPLIANCE: _l("Compliance"),
     Role.ADMIN: _l("Administrator"),
 }

@@ -35,7 +35,10 @@ def swagger_assets(filename: str) -> Response:
 def init_api(app: Flask) -> None:
     from portal.accounts.api import blp as auth_blp
     from portal.members.api import blp as members_blp
+    from portal.notifications.api import blp as notifications_blp
+    from portal.sla.api import blp as sla_blp
     from portal.stores.api import blp as stores_blp
+    from portal.vip.api import blp as vip_blp
 
     app.config.update(
         API_TITLE="Huiyuan Portal API",
@@ -58,7 +61,7 @@ def init_api(app: Flask) -> None:
     )
     api = Api(app)  # one per app: a module-level Api would keep the last app alive
     app.extensions["portal.api"] = api
-    for blp in (auth_blp, stores_blp, members_blp):
+    for blp in (auth_blp, stores_blp, members_blp, sla_blp, notifications_blp, vip_blp):
         csrf.exempt(blp)  # bearer tokens, never cookies: no cross-site request can use them
         api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix}")
     app.register_blueprint(docs_bp)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from portal.accounts.models import User
     from portal.events import Event
     from portal.members.models import Member
+    from portal.notifications.models import Notification
+    from portal.sla.policies import SlaPolicy
+    from portal.vip.fields import FieldSpec
 
 
 # --- setup ----------------------------------------------------------------------------------
@@ -184,6 +187,81 @@ def portal_validate_member(data: dict[str, Any], strictness: str) -> dict[str, l
             if strictness == "vip" and not data.get("birthday"):
                 return {"birthday": [_("A VIP file needs a birthday.")]}
             return None
+    """
+
+
+@hookspec
+def portal_vip_fields(stage: int) -> Iterable[FieldSpec]:
+    """Fields a vertical adds to stage 1 or stage 2 of the VIP file template (R4).
+
+    Called whenever the template of a stage is built (form, API, completeness check).
+    All implementations are called; their fields follow the core's. Field names must be
+    unique: prefix them with the plugin name.
+
+    :param stage: ``1`` or ``2``.
+    :return: an iterable of :class:`portal.vip.fields.FieldSpec`.
+
+    .. versionadded:: 0.2
+
+    Example::
+
+        @hookimpl
+        def portal_vip_fields(stage):
+            if stage == 2:
+                return [FieldSpec("restaurant_taste", _l("Taste"), kind="text", required=True)]
+            return []
+    """
+
+
+@hookspec
+def portal_sla_policies() -> Iterable[SlaPolicy]:
+    """SLA policies a vertical adds (a 48-hour repair promise, a rectification deadline).
+
+    Called once per app when the policy table is built. All implementations are called;
+    a policy whose key the core or another plugin already uses is refused at start-up.
+    Operators can still override durations in configuration (``[sla.<key>]``).
+
+    :return: an iterable of :class:`portal.sla.policies.SlaPolicy`.
+
+    .. versionadded:: 0.2
+
+    Example::
+
+        @hookimpl
+        def portal_sla_policies():
+            return [SlaPolicy(key="renovation_repair", label=_l("Repair contact"),
+                              duration=timedelta(hours=48), decider_roles=(Role.STORE_MANAGER,))]
+    """
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def portal_notification_send(notification: Notification, text: str) -> bool | None:
+    """Deliver one outbox message by SMS, e-mail or another channel.
+
+    Called by ``flask portal tick`` for each message that is due (quiet hours over).
+    ``firstresult``: the first implementation that returns True has sent it; None
+    passes it to the next. With no sender, the portal writes the message to its log.
+    Delivery is at-least-once: raise (or return False) to have it retried later, and
+    use ``notification.id`` to drop a repeat on the receiving side.
+
+    :param notification: the :class:`portal.notifications.models.Notification` (channel,
+        address, recipient).
+    :param text: the message rendered in the recipient's language.
+    :return: True when sent, False to retry later, None when this sender does not
+        handle the channel.
+
+    .. versionadded:: 0.2
+
+    Example::
+
+        @hookimpl
+        def portal_notification_send(notification, text):
+            if notification.channel != "sms":
+                return None
+            return my_sms_gateway.send(notification.address, text)
     """
 
 

@@ -81,7 +81,7 @@ def _migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     yield app
     with app.app_context():
         db.engine.dispose()  # close pooled connections before the cluster stops
@@ -217,6 +217,11 @@ def store_manager(make_user: Callable[..., User], dummy_store: Any) -> User:
 @pytest.fixture
 def hq_service(make_user: Callable[..., User]) -> User:
     return make_user("hq.service", Role.HQ_SERVICE)
+
+
+@pytest.fixture
+def hq_head(make_user: Callable[..., User]) -> User:
+    return make_user("hq.head", Role.HQ_HEAD)
 
 
 @pytest.fixture

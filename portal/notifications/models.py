@@ -1,0 +1,3 @@
+"""Tables of the notifications package."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Service-level agreements: deadlines, reminders, escalation chains, leave and deputies."""

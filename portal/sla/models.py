@@ -1,0 +1,3 @@
+"""Tables of the sla package."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the vip package."""
+
+from __future__ import annotations
