@@ -29,13 +29,24 @@ translations: $(VENV)/.installed
 
 run: translations
 	$(BIN)/flask portal setup
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C stops)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C stops); SLA reminders tick every minute"
+	@$(BIN)/flask portal tick --every 60 & tick=$$!; \
+		trap 'kill $$tick 2>/dev/null; wait $$tick 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+# Not part of `make test`: builds 1,000,000 members per database and takes a while.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--members 100000 --backend sqlite".
+bench: $(VENV)/.installed-bench translations
+	$(BIN)/python tests/bench/bench.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -114,9 +114,13 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.api import init_api
     from portal.audit.views import bp as audit_bp
+    from portal.members.ownership_views import bp as ownership_bp
     from portal.members.views import bp as members_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.openings.views import bp as openings_bp
+    from portal.reports.views import bp as reports_bp
     from portal.sla.views import bp as sla_bp
+    from portal.spotchecks.views import bp as spotchecks_bp
     from portal.stores.views import bp as stores_bp
     from portal.vip.views import bp as vip_bp
     from portal.web.errors import register_error_handlers
@@ -126,11 +130,15 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
         web_bp,
         accounts_bp,
         members_bp,
+        ownership_bp,
         stores_bp,
         audit_bp,
         sla_bp,
         notifications_bp,
         vip_bp,
+        openings_bp,
+        spotchecks_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

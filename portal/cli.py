@@ -127,6 +127,19 @@ def grant_role_command(login: str, role: str, store_code: str | None) -> None:
     )
 
 
+@portal_cli.command("tick")
+@click.option("--every", type=click.FloatRange(min=1), help="Repeat every SECONDS until stopped.")
+@click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True)
+def tick_command(every: float | None, batch: int) -> None:
+    """Send due SLA reminders and escalations, then deliver due messages."""
+    from portal.sla import runner
+
+    if every is None:
+        click.echo(f"tick: {runner.run_once(batch)}")
+    else:
+        runner.run_forever(every, batch, click.echo)
+
+
 @portal_cli.group("plugins")
 def plugins_group() -> None:
     """Installed plugins."""

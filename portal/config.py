@@ -25,6 +25,10 @@ DEFAULTS: dict[str, Any] = {
     "PRIVACY_TERMS_VERSION": "2026-01",
     "TRUSTED_PROXIES": 0,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # no SMS or call between these local times unless a store sets its own; "" = none
+    "QUIET_HOURS": "21:00-08:00",
+    #: R7: how many approved VIP files a spot check draws per store by default
+    "SPOT_CHECK_SIZE": 5,
 }
 
 # Environment variables read as-is (name without the PORTAL_ prefix -> parser).
@@ -38,6 +42,8 @@ _ENV_PARSERS: dict[str, Any] = {
     "API_TOKEN_DAYS": int,
     "PAGE_SIZE": int,
     "TRUSTED_PROXIES": int,
+    "QUIET_HOURS": str,
+    "SPOT_CHECK_SIZE": int,
 }
 
 

@@ -4,7 +4,10 @@ from portal.accounts.models import ApiToken, LoginAttempt, RoleGrant, User
 from portal.audit.models import AuditEvent
 from portal.members.models import Member
 from portal.notifications import models as notifications_models
+from portal.openings import models as openings_models
+from portal.reports import models as reports_models
 from portal.sla import models as sla_models
+from portal.spotchecks import models as spotchecks_models
 from portal.stores.models import Store
 from portal.vip import models as vip_models
 
@@ -17,6 +20,9 @@ __all__ = [
     "Store",
     "User",
     "notifications_models",
+    "openings_models",
+    "reports_models",
     "sla_models",
+    "spotchecks_models",
     "vip_models",
 ]

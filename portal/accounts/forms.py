@@ -64,6 +64,7 @@ class AccountForm(PortalForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     mobile = StringField(_l("Mobile number"), validators=[Optional(), Length(max=32)])
+    id_number = StringField(_l("Resident identity number"), validators=[Optional(), Length(max=32)])
     password = PasswordField(
         _l("Initial password"),
         validators=[DataRequired(), Length(max=128)],

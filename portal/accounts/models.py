@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     #: E.164; staff mobiles are what the R3 insider check compares against
     mobile: Mapped[str | None] = mapped_column(String(20), index=True)
+    #: mainland resident identity number, normalized (R3 compares VIP files against it)
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     #: preferred UI language; None follows the browser
     locale: Mapped[str | None] = mapped_column(String(16))

@@ -187,6 +187,7 @@ def new_account() -> str | Response | tuple[str, int]:
                     password=form.password.data,
                     email=form.email.data,
                     mobile=form.mobile.data,
+                    id_number=form.id_number.data,
                 ),
             )
         except ValidationFailed as exc:

@@ -36,7 +36,10 @@ def init_api(app: Flask) -> None:
     from portal.accounts.api import blp as auth_blp
     from portal.members.api import blp as members_blp
     from portal.notifications.api import blp as notifications_blp
+    from portal.openings.api import blp as openings_blp
+    from portal.reports.api import blp as reports_blp
     from portal.sla.api import blp as sla_blp
+    from portal.spotchecks.api import blp as spotchecks_blp
     from portal.stores.api import blp as stores_blp
     from portal.vip.api import blp as vip_blp
 
@@ -61,7 +64,17 @@ def init_api(app: Flask) -> None:
     )
     api = Api(app)  # one per app: a module-level Api would keep the last app alive
     app.extensions["portal.api"] = api
-    for blp in (auth_blp, stores_blp, members_blp, sla_blp, notifications_blp, vip_blp):
+    for blp in (
+        auth_blp,
+        stores_blp,
+        members_blp,
+        sla_blp,
+        notifications_blp,
+        vip_blp,
+        openings_blp,
+        spotchecks_blp,
+        reports_blp,
+    ):
         csrf.exempt(blp)  # bearer tokens, never cookies: no cross-site request can use them
         api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix}")
     app.register_blueprint(docs_bp)

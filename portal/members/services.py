@@ -19,6 +19,7 @@ from portal.accounts.permissions import Action, can, require, stores_in_scope
 from portal.audit.services import diff, record
 from portal.errors import NotFound, ValidationFailed
 from portal.events import emit
+from portal.members import contacts as c
 from portal.members import validators as v
 from portal.members.models import Member, MemberSource, MemberStatus
 from portal.pagination import Page, SortKey, paginate
@@ -96,6 +97,8 @@ def register_member(session: Session, *, data: Registration, terms_version: str)
 
     if _mobile_taken(session, store.id, mobile):
         raise _already_registered()
+    if email and c.holders(session, store.id, [c.Contact(c.ContactKind.EMAIL, email.lower())]):
+        raise _already_registered("email")  # R8: an e-mail is one customer's in a store
     user = session.scalar(select(User).where(User.login == mobile))
     if user is not None and not verify_password(user.password_hash, data.password):
         raise ValidationFailed.single(
@@ -144,7 +147,8 @@ def register_member(session: Session, *, data: Registration, terms_version: str)
             )
             session.add(member)
             session.flush()
-    except IntegrityError:
+            c.sync_primaries(session, member)  # R8: the mobile is the primary contact
+    except (IntegrityError, c.ContactTaken):
         # A concurrent registration of the same number won the race.
         raise _already_registered() from None
     record(
@@ -160,7 +164,15 @@ def register_member(session: Session, *, data: Registration, terms_version: str)
     return member
 
 
-def _already_registered() -> ValidationFailed:
+def _already_registered(field: str = "mobile") -> ValidationFailed:
+    if field == "email":
+        return ValidationFailed.single(
+            "email",
+            _l(
+                "This e-mail address is already registered with this store. Log in instead, "
+                "or ask the store for help."
+            ),
+        )
     return ValidationFailed.single(
         "mobile",
         _l(
@@ -171,12 +183,8 @@ def _already_registered() -> ValidationFailed:
 
 
 def _mobile_taken(session: Session, store_id: int, mobile: str) -> bool:
-    return (
-        session.scalar(
-            select(Member.id).where(Member.store_id == store_id, Member.mobile == mobile)
-        )
-        is not None
-    )
+    """R1/R8: the number is a member's mobile, or any contact of a customer of the store."""
+    return bool(c.holders(session, store_id, [c.Contact(c.ContactKind.MOBILE, mobile)]))
 
 
 def _snapshot(member: Member) -> dict[str, Any]:
@@ -222,6 +230,11 @@ def update_profile(
     for name, value in values.items():
         setattr(member, name, value)
     old, new = diff(before, _snapshot(member))
+    if "email" in new:
+        try:
+            c.sync_primaries(session, member)  # R8: the e-mail is a contact, unique in the store
+        except c.ContactTaken:
+            raise _already_registered("email") from None
     if new:
         member.updated_at = clock.now()
         record(
@@ -247,9 +260,14 @@ def get_member(session: Session, *, actor: User | None, member_id: int) -> Membe
 
 
 def open_member_file(session: Session, *, actor: User | None, member_id: int) -> Member:
-    """R10: a member record opened for reading; a full read by anyone but its owner is logged."""
+    """R10: a member record opened for reading; a full read by anyone but the member
+    themself and their referrer (R8: the customer is theirs) is logged."""
     member = get_member(session, actor=actor, member_id=member_id)
-    if actor is not None and member.user_id != actor.id and sees_contacts(actor, member):
+    if (
+        actor is not None
+        and actor.id not in (member.user_id, member.referrer_id)
+        and sees_contacts(actor, member)
+    ):
         record(
             session,
             actor=actor,
@@ -308,9 +326,23 @@ def sees_contacts(actor: User | None, member: Member) -> bool:
     return can(actor, Action.VIEW_MEMBER_CONTACTS, member)
 
 
+@dataclass(frozen=True)
+class MaskedContact:
+    """R10: a contact method with its value masked (138****8000, w***@qq.com, w****)."""
+
+    kind: str
+    value: str
+    is_primary: bool
+
+    @property
+    def contact_kind(self) -> c.ContactKind:
+        return c.ContactKind(self.kind)
+
+
 class MaskedMember:
     """R10: a member as seen from outside the circle of ``sees_contacts``: the mobile
-    masked (138****8000), the other contact fields hidden, everything else as is."""
+    masked (138****8000), contact methods masked, the other contact fields hidden,
+    everything else as is."""
 
     email = address = birthday = wedding_anniversary = None
 
@@ -320,6 +352,13 @@ class MaskedMember:
     @property
     def mobile(self) -> str:
         return v.mask_phone(self._member.mobile)
+
+    @property
+    def contacts(self) -> list[MaskedContact]:
+        return [
+            MaskedContact(row.kind, c.mask(row.kind, row.value), row.is_primary)
+            for row in self._member.contacts
+        ]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._member, name)

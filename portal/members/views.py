@@ -12,7 +12,7 @@ from portal.accounts.permissions import Action, can, require, stores_in_scope
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.i18n import current_language, zone_of
-from portal.members import services
+from portal.members import ownership, services
 from portal.members.forms import MemberFilterForm, ProfileForm, RegistrationForm
 from portal.members.models import MemberStatus
 from portal.stores.forms import store_choices
@@ -67,13 +67,21 @@ def show_member(member_id: int) -> str:
     plugins = current_app.extensions["portal.plugins"]
     sections = plugins.collect("portal_member_sections", member=member, viewer=current_user)
     shown = services.as_seen_by(current_user, member)
+    may_edit = can(current_user, Action.EDIT_MEMBER, member)
     return render_template(
         "members/show.html",
         member=shown,
         sections=sections,
         full_contacts=shown is member,
-        may_edit=can(current_user, Action.EDIT_MEMBER, member),
+        may_edit=may_edit,
+        may_edit_contacts=may_edit or ownership.is_referrer(member, current_user),
         own=member.user_id == current_user.id,
+        # R8: who served the customer from when to when, and why (not shown to the member)
+        history=(
+            ownership.history(db.session, actor=current_user, member=member)
+            if member.user_id != current_user.id
+            else []
+        ),
     )
 
 

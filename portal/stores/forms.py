@@ -4,7 +4,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.web.forms import PortalForm
@@ -31,6 +38,18 @@ class StoreForm(PortalForm):
     phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=32)])
     is_head_office = BooleanField(_l("This is the head office"))
     is_active = BooleanField(_l("Open for registrations"), default=True)
+    quiet_start = TimeField(
+        _l("Quiet hours from"),
+        validators=[Optional()],
+        format=["%H:%M", "%H:%M:%S"],
+        invalid_value_message=_l("Enter a time as HH:MM, e.g. 21:00."),
+    )
+    quiet_end = TimeField(
+        _l("Quiet hours until"),
+        validators=[Optional()],
+        format=["%H:%M", "%H:%M:%S"],
+        invalid_value_message=_l("Enter a time as HH:MM, e.g. 08:00."),
+    )
     submit = SubmitField(_l("Save"))
 
 

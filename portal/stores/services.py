@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import time
 from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
 
@@ -32,6 +33,13 @@ class StoreData:
     phone: str | None = None
     is_head_office: bool = False
     is_active: bool = True
+    #: quiet hours for text messages and calls (both or neither; see Store)
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+
+
+def _hhmm(value: time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M")
 
 
 def _snapshot(store: Store) -> dict[str, object]:
@@ -43,6 +51,8 @@ def _snapshot(store: Store) -> dict[str, object]:
         "phone": store.phone,
         "is_head_office": store.is_head_office,
         "is_active": store.is_active,
+        "quiet_start": _hhmm(store.quiet_start),
+        "quiet_end": _hhmm(store.quiet_end),
     }
 
 
@@ -64,6 +74,14 @@ def _validate(session: Session, data: StoreData, existing: Store | None) -> Stor
         other = session.scalar(select(Store).where(Store.is_head_office.is_(True)))
         if other is not None and other is not existing:
             errors["is_head_office"] = [_l("There is already a head office.")]
+    quiet_start, quiet_end = data.quiet_start, data.quiet_end
+    if (quiet_start is None) != (quiet_end is None):
+        message = _l("Give both the start and the end of the quiet hours, or neither.")
+        errors["quiet_start" if quiet_start is None else "quiet_end"] = [message]
+    if quiet_start is not None and quiet_end is not None:
+        # minutes only: the window is set in HH:MM
+        quiet_start = quiet_start.replace(second=0, microsecond=0, tzinfo=None)
+        quiet_end = quiet_end.replace(second=0, microsecond=0, tzinfo=None)
     if errors:
         raise ValidationFailed(errors)
     return StoreData(
@@ -74,6 +92,8 @@ def _validate(session: Session, data: StoreData, existing: Store | None) -> Stor
         phone=(data.phone or "").strip() or None,
         is_head_office=data.is_head_office,
         is_active=data.is_active,
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
     )
 
 

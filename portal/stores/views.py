@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -22,7 +22,16 @@ bp = Blueprint("stores", __name__, template_folder="templates", url_prefix="/adm
 def list_stores() -> str:
     """Every store and the head office."""
     require(current_user, Action.MANAGE_STORES, hide=True)
-    return render_template("stores/list.html", stores=services.all_stores(db.session))
+    return render_template(
+        "stores/list.html",
+        stores=services.all_stores(db.session),
+        default_quiet_hours=_default_quiet_hours(),
+    )
+
+
+def _default_quiet_hours() -> str:
+    """The deployment's quiet hours as shown to admins ("" when there are none)."""
+    return current_app.config.get("PORTAL_QUIET_HOURS") or ""
 
 
 def _data(form: StoreForm) -> services.StoreData:
@@ -34,6 +43,8 @@ def _data(form: StoreForm) -> services.StoreData:
         phone=form.phone.data,
         is_head_office=form.is_head_office.data,
         is_active=form.is_active.data,
+        quiet_start=form.quiet_start.data,
+        quiet_end=form.quiet_end.data,
     )
 
 
@@ -54,7 +65,9 @@ def new_store() -> str | Response | tuple[str, int]:
             flash(_("Store saved."), "info")
             return redirect(url_for("stores.list_stores"))
     status = 422 if request.method == "POST" else 200
-    return render_template("stores/form.html", form=form, store=None), status
+    return render_template(
+        "stores/form.html", form=form, store=None, default_quiet_hours=_default_quiet_hours()
+    ), status
 
 
 @bp.route("/<int:store_id>/edit", methods=["GET", "POST"])
@@ -75,4 +88,6 @@ def edit_store(store_id: int) -> str | Response | tuple[str, int]:
             flash(_("Store saved."), "info")
             return redirect(url_for("stores.list_stores"))
     status = 422 if request.method == "POST" else 200
-    return render_template("stores/form.html", form=form, store=store), status
+    return render_template(
+        "stores/form.html", form=form, store=store, default_quiet_hours=_default_quiet_hours()
+    ), status

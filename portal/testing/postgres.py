@@ -42,8 +42,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def throwaway_cluster(dbname: str = "portal_test") -> Iterator[str]:
-    """Start a cluster, create ``dbname``, yield its SQLAlchemy URL, stop and delete it."""
+def throwaway_cluster(dbname: str = "portal_test", *, durable: bool = False) -> Iterator[str]:
+    """Start a cluster, create ``dbname``, yield its SQLAlchemy URL, stop and delete it.
+
+    Tests trade durability for speed; ``durable`` keeps PostgreSQL's defaults (benchmarks).
+    """
     bindir = find_bindir()
     base = Path(tempfile.mkdtemp(prefix="portal-pg-"))
     data, sockets = base / "data", base / "run"
@@ -76,10 +79,9 @@ def throwaway_cluster(dbname: str = "portal_test") -> Iterator[str]:
             "--no-locale",
             "--no-sync",
         )
-        options = (
-            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
-        )
+        options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=60"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         run(
             str(bindir / "pg_ctl"),
             "-D",

@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 
 from portal.accounts.models import User
 from portal.accounts.permissions import Action, can
+from portal.extensions import db
+from portal.notifications.services import unread_count
 
 
 def nav_items(user: User | None) -> list[dict[str, Any]]:
@@ -17,12 +19,25 @@ def nav_items(user: User | None) -> list[dict[str, Any]]:
         items.append({"label": _("Register"), "url": url_for("members.register")})
         return items
     items.append({"label": _("Home"), "url": url_for("web.dashboard")})
+    items.append(
+        {
+            "label": _("Messages"),
+            "url": url_for("notifications.inbox"),
+            "badge": unread_count(db.session, user) or None,  # unread in-portal messages
+        }
+    )
     if can(user, Action.LIST_MEMBERS):
         items.append({"label": _("Members"), "url": url_for("members.list_members")})
     if can(user, Action.MANAGE_STORES):
         items.append({"label": _("Stores"), "url": url_for("stores.list_stores")})
     if can(user, Action.MANAGE_USERS):
         items.append({"label": _("Accounts"), "url": url_for("accounts.list_accounts")})
+    if can(user, Action.REQUEST_ACCOUNT) or can(user, Action.OPEN_ACCOUNT):
+        items.append({"label": _("Accounts for VIPs"), "url": url_for("openings.list_requests")})
+    if can(user, Action.VIEW_SPOT_CHECKS) or can(user, Action.SPOT_CHECK):
+        items.append({"label": _("Spot checks"), "url": url_for("spotchecks.list_checks")})
+    if can(user, Action.VIEW_SLA_REPORT):
+        items.append({"label": _("SLA report"), "url": url_for("reports.sla_report")})
     if can(user, Action.VIEW_AUDIT):
         items.append({"label": _("Audit log"), "url": url_for("audit.list_events")})
     plugins = current_app.extensions["portal.plugins"]

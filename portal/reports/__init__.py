@@ -1,0 +1,1 @@
+"""Reports across packages: the SLA report (R5, R6)."""

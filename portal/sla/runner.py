@@ -1,0 +1,52 @@
+"""Running ``tick`` from the shell: once (cron) or in a loop (``make run``)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from portal import clock
+from portal.extensions import db
+from portal.sla.services import TickResult, tick
+
+log = logging.getLogger(__name__)
+
+#: a guard against a batch that keeps finding work (it cannot, but a loop must end)
+MAX_BATCHES = 10_000
+
+
+def run_once(batch: int = 500) -> TickResult:
+    """Tick in batches of ``batch`` tasks, committing after each, until nothing is due.
+
+    Committing per batch keeps the rows claimed by one runner few and short-lived, so
+    another runner (cron on a second machine) works on other rows meanwhile.
+    """
+    total = TickResult()
+    for _ in range(MAX_BATCHES):
+        try:
+            result = tick(db.session, now=clock.now(), limit=batch)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        total.add(result)
+        if result.tasks < batch:
+            break
+    return total
+
+
+def run_forever(every: float, batch: int, echo: Callable[[str], None]) -> None:
+    """Tick every ``every`` seconds; an error is logged and the loop goes on."""
+    while True:
+        started = time.monotonic()
+        try:
+            result = run_once(batch)
+        except Exception:
+            log.exception("tick failed; trying again in %s seconds", every)
+        else:
+            if result.tasks or result.uncovered or result.delivered:
+                echo(f"tick: {result}")
+        finally:
+            db.session.remove()
+        time.sleep(max(0.0, every - (time.monotonic() - started)))

@@ -1,0 +1,185 @@
+"""Bulk-load a benchmark data set straight into the tables (services would take hours).
+
+200 stores with a manager and four staff each, 1,000,000 members spread evenly, and
+50,000 VIP files waiting for review with their SLA tasks. Rows go through SQLAlchemy
+Core on SQLite and through COPY on PostgreSQL; the schema comes from the migrations.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+import click
+from sqlalchemy import Connection, Table, text
+
+from portal.accounts.passwords import hash_password
+from portal.extensions import db
+from tests.bench.naming import FIRST_STORE, PASSWORD, manager_login, member_mobile, staff_login
+
+CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class Size:
+    stores: int
+    members: int
+    pending: int
+
+    @property
+    def members_per_store(self) -> int:
+        return self.members // self.stores
+
+
+def store_ids(size: Size) -> range:
+    """Branch stores; id 1 is the head office."""
+    return range(FIRST_STORE, size.stores + FIRST_STORE)
+
+
+def _chunks(rows: Iterable[tuple[Any, ...]], size: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def copy_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> int:
+    """Insert ``rows`` (tuples in ``columns`` order) as fast as the database allows."""
+    count = 0
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        names = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    for chunk in _chunks(rows):
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in chunk])
+        count += len(chunk)
+    return count
+
+
+def _table(name: str) -> Table:
+    return db.metadata.tables[name]
+
+
+def _reset_sequences(conn: Connection, names: Iterable[str]) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    for name in names:
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f'(SELECT coalesce(max(id), 0) + 1 FROM "{name}"), false)'
+            )
+        )
+
+
+def load(
+    conn: Connection,
+    size: Size,
+    now: datetime,
+    extra: Sequence[Callable[[Connection, Size, datetime], None]] = (),
+) -> None:
+    """Fill an empty, migrated database. ``extra`` loaders add the VIP/SLA rows."""
+    rng = random.Random(20261123)  # the same data set every run
+    password_hash = hash_password(PASSWORD)
+    per_store = size.members_per_store
+
+    stores = [(1, "HQ", "Head office", True, "Asia/Shanghai", True, now)]
+    stores += [
+        (s, f"S{s:04d}", f"Store {s:04d}", False, "Asia/Shanghai", True, now)
+        for s in store_ids(size)
+    ]
+    copy_rows(
+        conn,
+        _table("store"),
+        ["id", "code", "name", "is_head_office", "timezone", "is_active", "created_at"],
+        stores,
+    )
+
+    users: list[tuple[Any, ...]] = []
+    grants: list[tuple[Any, ...]] = []
+    user_id = 0
+    for store_id in store_ids(size):
+        user_id += 1
+        users.append(
+            (user_id, manager_login(store_id), f"Manager {store_id}", password_hash, True, now)
+        )
+        grants.append((user_id, user_id, "store_manager", store_id, now))
+        for n in range(4):
+            user_id += 1
+            users.append(
+                (
+                    user_id,
+                    staff_login(store_id, n),
+                    f"Staff {store_id}.{n}",
+                    password_hash,
+                    True,
+                    now,
+                )
+            )
+            grants.append((user_id, user_id, "staff", store_id, now))
+    user_id += 1
+    users.append((user_id, "hq.service", "HQ service", password_hash, True, now))
+    grants.append((user_id, user_id, "hq_service", None, now))
+    copy_rows(
+        conn,
+        _table("user_account"),
+        ["id", "login", "display_name", "password_hash", "is_enabled", "created_at"],
+        users,
+    )
+    copy_rows(
+        conn, _table("role_grant"), ["id", "user_id", "role", "store_id", "granted_at"], grants
+    )
+
+    def members() -> Iterator[tuple[Any, ...]]:
+        member_id = 0
+        for store_id in store_ids(size):
+            first_staff = (store_id - 2) * 5 + 2  # the manager comes first, then four staff
+            for n in range(per_store):
+                member_id += 1
+                yield (
+                    member_id,
+                    store_id,
+                    f"会员{member_id}",
+                    member_mobile(store_id, n),
+                    "active",
+                    "staff",
+                    first_staff + n % 4,
+                    date(1970 + rng.randrange(40), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+                    now - timedelta(days=rng.randrange(1000)),
+                    now,
+                )
+
+    total = size.stores * per_store
+    with click.progressbar(length=total, label="members") as bar:
+        for chunk in _chunks(members(), 50_000):
+            copy_rows(
+                conn,
+                _table("member"),
+                [
+                    "id",
+                    "store_id",
+                    "full_name",
+                    "mobile",
+                    "status",
+                    "source",
+                    "referrer_id",
+                    "birthday",
+                    "created_at",
+                    "updated_at",
+                ],
+                chunk,
+            )
+            bar.update(len(chunk))
+    for loader in extra:
+        loader(conn, size, now)
+    _reset_sequences(conn, ["store", "user_account", "role_grant", "member"])
