@@ -65,6 +65,8 @@ class AccountRequest(db.Model):
     __table_args__ = (
         # the store's list, newest first
         Index("ix_account_request_store_created", "store_id", "created_at", "id"),
+        # head office's list of every store, newest first
+        Index("ix_account_request_created", "created_at", "id"),
         # head office's lists by status (the open queue is ordered by the SLA task's deadline)
         Index("ix_account_request_status_created", "status", "created_at", "id"),
     )

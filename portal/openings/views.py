@@ -133,13 +133,9 @@ def _detail_context(req: AccountRequest) -> dict[str, object]:
         and services.sla.can_decide(db.session, current_user, open_task)
     )
     may_store = can(current_user, Action.REQUEST_ACCOUNT, req)
-    now = clock.now()
     return {
         "req": req,
         "task": task,
-        "now": now,
-        "deadlines": services.sla.deadlines(task, now=now) if task is not None else [],
-        "timeline": services.sla.timeline(db.session, task) if task is not None else [],
         "may_decide": may_decide,
         "may_activate": may_store and req.status == RequestStatus.OPENED,
         "may_cancel": may_store and req.status == RequestStatus.REQUESTED,

@@ -7,6 +7,7 @@ The review clock is the SLA engine's (``portal.sla``): a submission starts (or r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -58,6 +59,7 @@ STAFF_ROLES = tuple(Role)
 MAX_REASON_LENGTH = 500
 MAX_NOTE_LENGTH = 200
 MAX_AMOUNT = Decimal("999999999999.99")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 #: how far the tab counts of the review queue go before they show "99+"
 COUNT_CAP = 99
 
@@ -599,7 +601,7 @@ def _decide(
         member_id=file.member_id,
         store_id=file.store_id,
     )
-    channels = (Channel.PORTAL,) if outcome is Outcome.RETURNED else (Channel.PORTAL, Channel.SMS)
+    channels = (Channel.PORTAL, Channel.SMS)
     notifications.notify(
         session,
         kind=f"vip.{outcome}",
@@ -733,8 +735,10 @@ def record_consumption(
             )
     key = (idempotency_key or "").strip() or None
     if key is not None:
-        if len(key) > 64:
-            raise ValidationFailed.single("idempotency_key", _l("At most 64 characters."))
+        if not _IDEMPOTENCY_KEY.match(key):
+            raise ValidationFailed.single(
+                "idempotency_key", _l("1 to 64 visible ASCII characters, no spaces.")
+            )
         existing = session.scalar(select(Consumption).where(Consumption.idempotency_key == key))
         if existing is not None:
             return _replayed(existing, file, actor)

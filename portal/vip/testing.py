@@ -34,7 +34,7 @@ STAGE_1 = {
 }
 STAGE_2 = {
     "birthday": date(1985, 4, 12),
-    "preferences": "不吃辣，喜欢靠窗的包间",
+    "preferences": "不吃辣; 喜欢靠窗的包间",
     "contact_time": "evening",
 }
 

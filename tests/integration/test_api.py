@@ -236,6 +236,8 @@ def test_stores_lists_only_open_stores_without_head_office(client, make_store, d
         "name": "鞍山店",
         "timezone": "Asia/Shanghai",
         "address": "鞍山市铁东区胜利路12号",
+        "quiet_start": None,
+        "quiet_end": None,
     }
     assert dummy_store.id == body[1]["id"]
 

@@ -58,6 +58,7 @@ def test_r6_request_open_within_12_hours_then_activate(
     assert "ZBKF-2026-000001" in page
     # R6: head office has 12 hours; the deadline shows on the request
     assert f'data-due="{(START + timedelta(hours=12)).isoformat()}"' in page
+    assert 'class="panel sla-task"' in page  # every deadline and the timeline (engine's panel)
     task = db_session.scalar(select(SlaTask).where(SlaTask.subject_id == req.id))
     assert task.policy == "account_opening"
     assert task.due_at == START + timedelta(hours=12)

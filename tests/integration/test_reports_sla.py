@@ -230,3 +230,29 @@ def test_r5_period_filters(login, client, api_token, db_session, dataset, hq_ser
         "/api/v1/reports/sla?start=2026-11-20&end=2026-11-01", headers=api_token(hq_service)
     )
     assert response.status_code == 422
+
+
+def test_r5_a_period_with_breaches_but_no_decision_still_renders(
+    login, db_session, hq_service, dummy_store
+):
+    started = START - timedelta(hours=20)
+    db_session.add(
+        SlaTask(
+            policy="vip_review",
+            subject_type="test",
+            subject_id=1,
+            store_id=dummy_store.id,
+            title="open",
+            state="open",
+            started_at=started,
+            due_at=started + timedelta(hours=12),
+            escalation_level=1,
+            breached_at=started + timedelta(hours=12),
+            created_at=started,
+            updated_at=started,
+        )
+    )
+    db_session.commit()
+    response = login(hq_service).get("/reports/sla")
+    assert response.status_code == 200
+    assert "<svg" in response.get_data(as_text=True)

@@ -200,7 +200,7 @@ def test_r3_a_member_login_or_a_disabled_account_is_no_insider(
     assert file.status == VipStatus.SUBMITTED
 
 
-# --- R5: the review --------------------------------------------------------------------------------
+# --- R5: the review ----------------------------------------------------------------------------
 
 
 def test_r5_submission_starts_a_12_hour_review_and_tells_the_manager(
@@ -213,7 +213,8 @@ def test_r5_submission_starts_a_12_hour_review_and_tells_the_manager(
     note = db_session.scalar(
         select(Notification).where(Notification.recipient_user_id == store_manager.id)
     )
-    assert note is not None and note.kind == "vip.submitted"
+    assert note is not None
+    assert note.kind == "vip.submitted"
 
 
 def test_r5_manager_approves_customer_becomes_active_referrer_told(
@@ -244,9 +245,7 @@ def test_r5_manager_approves_customer_becomes_active_referrer_told(
 def test_r5_reject_needs_a_reason_the_referrer_reads(db_session, staff, submitted, store_manager):
     with pytest.raises(ValidationFailed):
         services.reject(db_session, actor=store_manager, file=submitted, reason="  ")
-    services.reject(
-        db_session, actor=store_manager, file=submitted, reason="客户本月仅到店一次"
-    )
+    services.reject(db_session, actor=store_manager, file=submitted, reason="客户本月仅到店一次")
     db_session.commit()
     assert submitted.status == VipStatus.REJECTED
     assert submitted.decision_reason == "客户本月仅到店一次"
@@ -313,7 +312,10 @@ def test_r5_return_pauses_the_clock_and_resubmission_resumes_it(
     assert services.may_edit(staff, submitted)
     clock.advance(timedelta(hours=30))  # with staff: does not count
     services.save_draft(
-        db_session, actor=staff, file=submitted, values={"employer": "陕西华为技术有限公司西安分公司"}
+        db_session,
+        actor=staff,
+        file=submitted,
+        values={"employer": "陕西华为技术有限公司西安分公司"},
     )
     services.submit(db_session, actor=staff, file=submitted)
     db_session.commit()
@@ -437,9 +439,7 @@ def test_r5_queue_orders_by_deadline_and_splits_due_soon_and_overdue(
     files = []
     for n, offset in enumerate((0, 4, 8)):
         clock.set(start + timedelta(hours=offset))
-        member = dummy_customer(
-            db_session, staff, store_id=dummy_store.id, mobile=f"1390000000{n}"
-        )
+        member = dummy_customer(db_session, staff, store_id=dummy_store.id, mobile=f"1390000000{n}")
         files.append(
             dummy_vip_file(
                 db_session,

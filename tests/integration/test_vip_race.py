@@ -47,7 +47,7 @@ def test_r5_two_reviewers_at_once_make_exactly_one_decision(
             except Conflict as exc:
                 session.rollback()
                 outcomes[decide] = str(exc.message)
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            except Exception as exc:
                 session.rollback()
                 outcomes[decide] = repr(exc)
             finally:

@@ -25,7 +25,7 @@ STAGE_2 = {
     "wedding_anniversary": "",
     "other_anniversary": "",
     "other_anniversary_label": "",
-    "preferences": "不吃辣，喜欢靠窗的包间",
+    "preferences": "不吃辣; 喜欢靠窗的包间",
     "household_notes": "",
     "contact_time": "evening",
 }
@@ -48,7 +48,9 @@ def as_user(client, login, user):
     return login(user)
 
 
-def test_r4_referrer_starts_fills_in_and_submits_a_file(client, login, staff, customer, store_manager):
+def test_r4_referrer_starts_fills_in_and_submits_a_file(
+    client, login, staff, customer, store_manager
+):
     login(staff)
     page = client.get("/vip/files/new")
     assert page.status_code == 200
@@ -71,7 +73,8 @@ def test_r4_referrer_starts_fills_in_and_submits_a_file(client, login, staff, cu
     refused = client.post(f"{file_url}/submit")
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
-    assert "Resident identity number" in text and "Birthday" in text
+    assert "Resident identity number" in text
+    assert "Birthday" in text
 
     assert client.post(f"{file_url}/stage/1", data={**STAGE_1, "next": "1"}).status_code == 302
     assert client.get(f"{file_url}/stage/2").status_code == 200
@@ -94,13 +97,17 @@ def test_r2_a_typed_date_is_refused(client, login, db_session, staff, customer):
     assert response.status_code == 422
 
 
-def test_r5_manager_sees_the_queue_and_approves(client, login, db_session, submitted, store_manager):
+def test_r5_manager_sees_the_queue_and_approves(
+    client, login, db_session, submitted, store_manager
+):
     login(store_manager)
     queue = client.get("/vip/review")
     assert queue.status_code == 200
     text = queue.get_data(as_text=True)
-    assert "王建国" in text and "12 h 00 min left" in text
-    assert "Due soon (0)" in text and "Overdue (0)" in text
+    assert "王建国" in text
+    assert "12 h 00 min left" in text
+    assert "Due soon (0)" in text
+    assert "Overdue (0)" in text
     assert client.get("/vip/review?bucket=overdue").status_code == 200
     assert client.get(f"/vip/files/{submitted.id}").status_code == 200
     assert client.get(f"/vip/files/{submitted.id}/decide").status_code == 200
@@ -139,9 +146,10 @@ def test_r5_staff_and_other_stores_get_404(
     colleague = make_user("colleague", Role.STAFF, dummy_store)
     login(colleague)
     assert client.get(f"/vip/files/{submitted.id}").status_code == 404
-    assert client.post(
-        f"/vip/files/{submitted.id}/decide", data={"decision": "approve"}
-    ).status_code == 404
+    assert (
+        client.post(f"/vip/files/{submitted.id}/decide", data={"decision": "approve"}).status_code
+        == 404
+    )
     client.post("/logout")
     login(make_user("bj.manager", Role.STORE_MANAGER, other_store))
     assert client.get(f"/vip/files/{submitted.id}").status_code == 404
@@ -170,7 +178,8 @@ def test_r5_consumption_page_refuses_files_not_approved(
     client.post(f"/vip/files/{submitted.id}/consumption", data={**form, "idempotency_key": "k-1"})
     assert len(db_session.scalars(select(Consumption)).all()) == 1
     shown = client.get(f"/vip/files/{submitted.id}").get_data(as_text=True)
-    assert "368.00" in shown and "包间" in shown
+    assert "368.00" in shown
+    assert "包间" in shown
 
 
 def test_r5_returned_file_goes_back_to_the_referrer(
@@ -188,3 +197,61 @@ def test_r5_returned_file_goes_back_to_the_referrer(
     assert "单位请写全称" in page
     assert client.get("/vip/files?status=returned").status_code == 200
     assert client.post(f"/vip/files/{submitted.id}/submit").status_code == 302
+
+
+def test_r5_the_file_timeline_shows_the_pause(
+    client, login, db_session, clock, staff, submitted, store_manager
+):
+    from datetime import timedelta
+
+    from portal.vip import services
+
+    services.return_for_correction(
+        db_session, actor=store_manager, file=submitted, reason="地址不全"
+    )
+    db_session.commit()
+    clock.advance(timedelta(hours=3))
+    services.submit(db_session, actor=staff, file=submitted)
+    db_session.commit()
+    login(staff)
+    page = client.get(f"/vip/files/{submitted.id}").get_data(as_text=True)
+    assert 'data-kind="paused"' in page
+    assert 'data-kind="resumed"' in page
+    assert "地址不全" in page
+
+
+def test_r5_head_office_decides_or_reassigns_an_escalated_review(
+    client, login, db_session, clock, submitted, hq_service
+):
+    from datetime import timedelta
+
+    from portal.sla import services as sla
+
+    login(hq_service)
+    assert "王建国" not in client.get("/vip/review").get_data(as_text=True)
+    clock.advance(timedelta(hours=12, minutes=1))
+    sla.tick(db_session, now=clock.now())
+    db_session.commit()
+    queue = client.get("/vip/review?bucket=overdue").get_data(as_text=True)
+    assert "王建国" in queue
+    assert "/sla/tasks/" in queue
+    assert "/reassign" in queue
+    assert client.get(f"/vip/files/{submitted.id}/decide").status_code == 200
+
+
+def test_r3_admin_records_a_staff_members_identity_number(client, login, db_session, admin):
+    from portal.accounts.models import User
+
+    login(admin)
+    form = {
+        "login": "new.cook",
+        "display_name": "赵师傅",
+        "password": "correct-horse-battery",
+        "id_number": "11010519491231002x",
+    }
+    wrong = client.post("/admin/accounts/new", data={**form, "id_number": "110105194912310021"})
+    assert wrong.status_code == 422
+    assert "resident identity number" in wrong.get_data(as_text=True)
+    assert client.post("/admin/accounts/new", data=form).status_code == 302
+    user = db_session.scalar(select(User).where(User.login == "new.cook"))
+    assert user.id_number == "11010519491231002X"

@@ -29,9 +29,7 @@ def refused(name: str, raw: object) -> bool:
 
 
 def test_r4_each_stage_has_its_required_fields():
-    required = {
-        stage: [s.name for s in f.CORE_FIELDS[stage] if s.required] for stage in f.STAGES
-    }
+    required = {stage: [s.name for s in f.CORE_FIELDS[stage] if s.required] for stage in f.STAGES}
     assert required == {
         1: ["full_name", "mobile", "id_number", "employer", "address"],
         2: ["birthday", "preferences"],
@@ -81,7 +79,16 @@ def test_r2_other_phone_takes_a_landline_with_its_area_code():
 
 @pytest.mark.parametrize(
     "employer",
-    ["西安市", "长安县", "高新路", "陕西省西安市雁塔区", "Xi'an City", "Gaoxin Road", "12345", "----"],
+    [
+        "西安市",
+        "长安县",
+        "高新路",
+        "陕西省西安市雁塔区",
+        "Xi'an City",
+        "Gaoxin Road",
+        "12345",
+        "----",
+    ],
 )
 def test_r2_vip_employer_must_be_specific(employer):
     assert refused("employer", employer)

@@ -59,6 +59,7 @@ def upgrade():
     )
     with op.batch_alter_table('account_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_request_account_ref'), ['account_ref'], unique=False)
+        batch_op.create_index('ix_account_request_created', ['created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_request_for_staff_id'), ['for_staff_id'], unique=False)
         batch_op.create_index('ix_account_request_status_created', ['status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_account_request_store_created', ['store_id', 'created_at', 'id'], unique=False)
@@ -69,6 +70,7 @@ def downgrade():
         batch_op.drop_index('ix_account_request_store_created')
         batch_op.drop_index('ix_account_request_status_created')
         batch_op.drop_index(batch_op.f('ix_account_request_for_staff_id'))
+        batch_op.drop_index('ix_account_request_created')
         batch_op.drop_index(batch_op.f('ix_account_request_account_ref'))
 
     op.drop_table('account_request')
