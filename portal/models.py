@@ -5,7 +5,6 @@ from portal.audit.models import AuditEvent
 from portal.members.models import Member
 from portal.notifications import models as notifications_models
 from portal.openings import models as openings_models
-from portal.reports import models as reports_models
 from portal.sla import models as sla_models
 from portal.spotchecks import models as spotchecks_models
 from portal.stores.models import Store
@@ -21,7 +20,6 @@ __all__ = [
     "User",
     "notifications_models",
     "openings_models",
-    "reports_models",
     "sla_models",
     "spotchecks_models",
     "vip_models",

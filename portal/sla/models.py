@@ -82,6 +82,9 @@ class SlaTask(db.Model):
         Index("ix_sla_task_store_queue", "store_id", "state", "due_at", "id"),
         Index("ix_sla_task_queue", "state", "due_at", "id"),
         Index("ix_sla_task_subject", "subject_type", "subject_id"),
+        # reports: decisions and breaches of a policy in a period
+        Index("ix_sla_task_policy_completed", "policy", "completed_at"),
+        Index("ix_sla_task_policy_breached", "policy", "breached_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -81,7 +81,7 @@ def _migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
     yield app
     with app.app_context():
         db.engine.dispose()  # close pooled connections before the cluster stops

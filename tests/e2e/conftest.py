@@ -56,7 +56,7 @@ def _seed(app: Flask) -> None:
     from portal.stores.services import StoreData, create_store
 
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         actor: Any = ShellOperator("test-setup")
         create_store(db.session, actor=actor, data=StoreData(code="XA01", name=STORE_NAME))
         admin = create_account(

@@ -65,6 +65,10 @@ def upgrade():
             "ix_sla_task_store_queue", ["store_id", "state", "due_at", "id"], unique=False
         )
         batch_op.create_index("ix_sla_task_subject", ["subject_type", "subject_id"], unique=False)
+        batch_op.create_index(
+            "ix_sla_task_policy_completed", ["policy", "completed_at"], unique=False
+        )
+        batch_op.create_index("ix_sla_task_policy_breached", ["policy", "breached_at"], unique=False)
 
     op.create_table(
         "sla_task_event",
@@ -130,6 +134,8 @@ def downgrade():
 
     op.drop_table("sla_task_event")
     with op.batch_alter_table("sla_task", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_task_policy_breached")
+        batch_op.drop_index("ix_sla_task_policy_completed")
         batch_op.drop_index("ix_sla_task_subject")
         batch_op.drop_index("ix_sla_task_store_queue")
         batch_op.drop_index("ix_sla_task_state_next_step")

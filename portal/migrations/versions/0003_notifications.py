@@ -1,7 +1,7 @@
 """notifications: the outbox table and per-store quiet hours
 
 Revision ID: 0003_notifications
-Revises: 0001_core
+Revises: 0002_sla
 Create Date: 2026-11-24 09:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_notifications'
-down_revision = '0001_core'
+down_revision = "0002_sla"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """referrer ownership: contacts, assignment history, conflict cases (R8, R9)
 
 Revision ID: 0004_ownership
-Revises: 0001_core
+Revises: 0003_notifications
 Create Date: 2026-11-24 09:00:00
 
 Existing members' mobiles (and e-mails) become their primary contacts; existing referrers
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0004_ownership"
-down_revision = "0001_core"
+down_revision = "0003_notifications"
 branch_labels = None
 depends_on = None
 

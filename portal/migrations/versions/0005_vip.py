@@ -1,7 +1,7 @@
 """vip files and consumption (R4, R5); staff identity numbers for the insider check (R3)
 
 Revision ID: 0005_vip
-Revises: 0001_core
+Revises: 0004_ownership
 Create Date: 2026-11-24 09:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005_vip"
-down_revision = "0001_core"
+down_revision = "0004_ownership"
 branch_labels = None
 depends_on = None
 

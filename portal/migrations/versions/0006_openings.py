@@ -1,7 +1,7 @@
-"""openings: dedicated customer account requests (R6), record numbers (R25), SLA report indexes
+"""openings: dedicated customer account requests (R6), record numbers (R25)
 
 Revision ID: 0006_openings
-Revises: 0002_sla
+Revises: 0005_vip
 Create Date: 2026-11-24 09:00:00.000000
 
 """
@@ -11,18 +11,12 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_openings'
-# after the sla branch: the SLA report's indexes go on sla_task (a depends_on would
-# leave 0002_sla listed as a head that the database never reports)
-down_revision = '0002_sla'
+down_revision = "0005_vip"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('sla_task', schema=None) as batch_op:
-        batch_op.create_index('ix_sla_task_policy_breached', ['policy', 'breached_at'], unique=False)
-        batch_op.create_index('ix_sla_task_policy_completed', ['policy', 'completed_at'], unique=False)
-
     op.create_table('record_counter',
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
@@ -75,6 +69,3 @@ def downgrade():
 
     op.drop_table('account_request')
     op.drop_table('record_counter')
-    with op.batch_alter_table('sla_task', schema=None) as batch_op:
-        batch_op.drop_index('ix_sla_task_policy_completed')
-        batch_op.drop_index('ix_sla_task_policy_breached')

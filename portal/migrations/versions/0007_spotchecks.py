@@ -1,7 +1,7 @@
 """spot checks of approved VIP files (R7)
 
 Revision ID: 0007_spotchecks
-Revises: 0005_vip
+Revises: 0006_openings
 Create Date: 2026-11-24 09:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '0007_spotchecks'
 # after the vip branch: spot_check_item refers to vip_file
-down_revision = '0005_vip'
+down_revision = "0006_openings"
 branch_labels = None
 depends_on = None
 
