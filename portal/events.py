@@ -2,11 +2,16 @@
 
 An event belongs to the (possibly nested) transaction it was emitted in: rolling that
 transaction back discards it, rolling back a savepoint keeps the outer transaction's events.
+
+Core packages that must react in the same transaction (a VIP file following its customer
+to a new referrer) subscribe with :func:`on`; that keeps lower packages ignorant of the
+higher ones that listen to them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,14 +36,37 @@ class Event:
     occurred_at: datetime | None = None
 
 
-def emit(session: Session | scoped_session[Session], name: str, **data: Any) -> None:
-    """Queue an event for delivery once the session's transaction commits."""
+#: in-transaction handlers: ``handler(session, event, actor)``
+Handler = Callable[[Session, "Event", Any], None]
+_HANDLERS: dict[str, list[Handler]] = {}
+
+
+def on(name: str) -> Callable[[Handler], Handler]:
+    """Register a core handler run inside the emitting transaction (its errors roll it back)."""
+
+    def register(handler: Handler) -> Handler:
+        _HANDLERS.setdefault(name, []).append(handler)
+        return handler
+
+    return register
+
+
+def emit(
+    session: Session | scoped_session[Session], name: str, *, actor: Any = None, **data: Any
+) -> None:
+    """Run the core handlers of ``name`` now; deliver it to plugins once the transaction commits.
+
+    ``actor`` is who caused the event, for the handlers' audit records; plugins see ``data``.
+    """
     if isinstance(session, scoped_session):
         session = session()
     if not session.in_transaction():
         session.begin()
     transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_PENDING, []).append((transaction, Event(name, data, clock.now())))
+    ev = Event(name, data, clock.now())
+    session.info.setdefault(_PENDING, []).append((transaction, ev))
+    for handler in _HANDLERS.get(name, ()):
+        handler(session, ev, actor)
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:

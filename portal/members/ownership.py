@@ -254,6 +254,7 @@ def assign_referrer(
     emit(
         session,
         "member.referrer_changed",
+        actor=actor,
         member_id=member.id,
         store_id=member.store_id,
         referrer_id=new_id,

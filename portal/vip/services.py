@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from portal import clock
+from portal import clock, events
 from portal.accounts.models import RoleGrant, User
 from portal.accounts.permissions import Action, can, require
 from portal.accounts.roles import Role
@@ -954,6 +954,13 @@ def queue_counts(session: Session, *, actor: User) -> dict[Bucket, int]:
         limited = _in_bucket(base, bucket, now).with_only_columns(SlaTask.id).limit(COUNT_CAP + 1)
         counts[bucket] = session.scalar(select(func.count()).select_from(limited.subquery())) or 0
     return counts
+
+
+@events.on("member.referrer_changed")
+def _follow_customer(session: Session, event: events.Event, actor: Any) -> None:
+    member = session.get(Member, event.data["member_id"])
+    if member is not None:
+        reassign_referrer(session, actor=actor, member=member)
 
 
 def reassign_referrer(session: Session, *, actor: User | None, member: Member) -> int:

@@ -11,6 +11,7 @@ from portal.accounts.models import User
 from portal.accounts.permissions import Action, can
 from portal.extensions import db
 from portal.notifications.services import unread_count
+from portal.web.work import may_review
 
 
 def nav_items(user: User | None) -> list[dict[str, Any]]:
@@ -28,6 +29,10 @@ def nav_items(user: User | None) -> list[dict[str, Any]]:
     )
     if can(user, Action.LIST_MEMBERS):
         items.append({"label": _("Members"), "url": url_for("members.list_members")})
+    if can(user, Action.START_VIP_FILE):
+        items.append({"label": _("VIP files"), "url": url_for("vip.list_files")})
+    if may_review(user):
+        items.append({"label": _("Reviews"), "url": url_for("vip.review_queue")})
     if can(user, Action.MANAGE_STORES):
         items.append({"label": _("Stores"), "url": url_for("stores.list_stores")})
     if can(user, Action.MANAGE_USERS):

@@ -28,6 +28,7 @@ from portal.members.services import memberships_of
 from portal.stores.models import Store
 from portal.web.forms import LanguageForm
 from portal.web.navigation import nav_items
+from portal.web.work import work_links
 
 bp = Blueprint(
     "web",
@@ -97,6 +98,7 @@ def dashboard() -> str:
         stores=stores,
         counts=counts,
         by_status=by_status,
+        work=work_links(user),
     )
 
 

@@ -1,0 +1,44 @@
+"""The staff home page links each role to its work; reviewers see their queue's counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from portal import clock
+from portal.sla import services as sla
+from portal.vip.testing import dummy_customer, dummy_vip_file
+
+
+def test_manager_sees_the_review_queue_with_counts(
+    db_session, login, staff, store_manager, dummy_store
+):
+    dummy_vip_file(db_session, staff, dummy_customer(db_session, staff, store_id=dummy_store.id))
+    body = login(store_manager).get("/home").get_data(as_text=True)
+    assert "VIP files waiting for review" in body
+    assert "All: 1" in body
+    assert "Overdue: 0" in body
+    assert 'href="/vip/review"' in body
+
+
+def test_staff_sees_their_files_but_no_queue(login, staff):
+    body = login(staff).get("/home").get_data(as_text=True)
+    assert "My VIP files" in body
+    assert "Enter a new customer" in body
+    assert "VIP files waiting for review" not in body
+    assert 'href="/vip/review"' not in body
+
+
+def test_a_deputy_on_leave_cover_sees_the_queue(db_session, login, staff, store_manager):
+    now = clock.now()
+    sla.record_leave(
+        db_session,
+        actor=store_manager,
+        user=store_manager,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=2),
+        deputy=staff,
+    )
+    db_session.commit()
+    body = login(staff).get("/home").get_data(as_text=True)
+    assert "VIP files waiting for review" in body
+    assert "Leave and deputies" in body
