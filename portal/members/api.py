@@ -81,6 +81,11 @@ class ProfileSchema(Schema):
 
 class MemberQuerySchema(Schema):
     store = ident(strict=False, load_default=None)
+    contact = ma.fields.String(
+        load_default=None,
+        validate=length(254, 1),
+        metadata={"description": "A phone number, e-mail or WeChat ID the member holds (R8)"},
+    )
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(MemberStatus)))
     sort = ma.fields.String(
         load_default="newest", validate=ma.validate.OneOf(list(services.MemberSort))
@@ -119,6 +124,7 @@ def list_members(query: dict[str, Any]) -> dict[str, Any]:
         sort=services.MemberSort(query["sort"]),
         cursor=query["cursor"],
         limit=query["limit"],
+        contact=query["contact"],
     )
     return {
         "items": [services.as_seen_by(token_user(), m) for m in page.items],

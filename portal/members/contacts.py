@@ -87,6 +87,26 @@ def normalize_contact(kind: ContactKind | str, value: str, *, field: str = "cont
         raise ValidationFailed.single(field, exc.message) from None
 
 
+def search_keys(text: str) -> list[Contact]:
+    """What a search box's text can be: a phone number, an e-mail or a WeChat ID, normalized
+    as stored, so a lookup is an index probe on ``value`` (never a scan). Empty when the text
+    is none of them."""
+    text = (text or "").strip()
+    if "@" in text:
+        kinds: tuple[ContactKind, ...] = (ContactKind.EMAIL,)
+    elif _WECHAT.match(unicodedata.normalize("NFKC", text).lower()):
+        kinds = (ContactKind.WECHAT,)
+    else:
+        kinds = (ContactKind.MOBILE, ContactKind.LANDLINE)
+    keys = []
+    for kind in kinds:
+        try:
+            keys.append(Contact(kind, _check(kind, text)))
+        except v.InvalidValue:
+            continue
+    return keys
+
+
 def normalize_all(
     contacts: Iterable[tuple[ContactKind | str, str]], *, field: str = "contacts"
 ) -> list[Contact]:

@@ -65,6 +65,9 @@ class MemberFilterForm(PortalForm):
         csrf = False
 
     store = SelectField(_l("Store"), coerce=int, validators=[Optional()])
+    contact = StringField(
+        _l("Phone, e-mail or WeChat ID"), validators=[Optional(), Length(max=254)]
+    )
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice("", _l("All"))]

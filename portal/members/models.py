@@ -130,6 +130,8 @@ class MemberContact(db.Model):
         # R8: every contact method is unique within the store
         UniqueConstraint("store_id", "kind", "value"),
         Index("ix_member_contact_member", "member_id", "kind", "id"),
+        # lookups by phone, e-mail or WeChat ID across the stores in one's scope
+        Index("ix_member_contact_value", "value", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

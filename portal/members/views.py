@@ -156,6 +156,7 @@ def list_members() -> str:
         sort=sort,
         cursor=request.args.get("cursor"),
         limit=current_app.config["PORTAL_PAGE_SIZE"],
+        contact=None if form.contact.errors else (form.contact.data or None),
     )
     return render_template(
         "members/list.html",

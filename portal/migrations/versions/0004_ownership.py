@@ -44,6 +44,7 @@ def upgrade():
     )
     with op.batch_alter_table("member_contact", schema=None) as batch_op:
         batch_op.create_index("ix_member_contact_member", ["member_id", "kind", "id"], unique=False)
+        batch_op.create_index("ix_member_contact_value", ["value", "kind"], unique=False)
 
     op.create_table(
         "ownership_conflict",
@@ -202,5 +203,6 @@ def downgrade():
         batch_op.drop_index("ix_ownership_conflict_claimant")
     op.drop_table("ownership_conflict")
     with op.batch_alter_table("member_contact", schema=None) as batch_op:
+        batch_op.drop_index("ix_member_contact_value")
         batch_op.drop_index("ix_member_contact_member")
     op.drop_table("member_contact")
