@@ -101,6 +101,8 @@ def may_decide(session: Session, actor: User | None, file: VipFile) -> bool:
     escalation); only submitted files are decided."""
     if actor is None or file.status != VipStatus.SUBMITTED:
         return False
+    if actor.id == file.referrer_id:
+        return False  # four eyes: see require_decider
     task = task_of(session, file)
     return task is not None and bool(sla.can_decide(session, actor, task))
 
@@ -547,7 +549,7 @@ def _decide(
     try:
         if task is None or task.state != TaskState.OPEN:
             raise Conflict(_l("This file is not waiting for a review."))
-        sla.require_decider(session, actor, task)
+        require_decider(session, actor=actor, task=task, file=file)
     except Conflict:
         # decided by someone else since this session read the file: say who and when
         session.refresh(file)
@@ -635,10 +637,16 @@ def not_waiting(file: VipFile) -> Conflict:
     return Conflict(_l("This file is not waiting for a review."))
 
 
-def require_decider(session: Session, *, actor: User, task: Any) -> None:
+def require_decider(session: Session, *, actor: User, task: Any, file: VipFile) -> None:
     """R5: raise unless ``actor`` may decide the review ``task`` now (the SLA engine knows
-    the manager, the deputy on leave cover, the assignee and escalated head office)."""
+    the manager, the deputy on leave cover, the assignee and escalated head office).
+
+    Four eyes: nobody reviews a file of a customer they refer themselves; a manager's own
+    referrals go to their deputy or head office like any file the manager cannot decide.
+    """
     sla.require_decider(session, actor, task)
+    if actor.id == file.referrer_id:
+        raise PermissionDenied(_l("You referred this customer; another reviewer decides the file."))
 
 
 def _stale() -> Conflict:
@@ -890,6 +898,7 @@ def _queue_query(session: Session, actor: User, now: datetime) -> Any:
             SlaTask.policy == POLICY,
             SlaTask.state == TaskState.OPEN,
             VipFile.status == VipStatus.SUBMITTED,
+            VipFile.referrer_id != actor.id,  # four eyes (require_decider)
             sla.decidable(session, actor, now=now),
         )
     )

@@ -362,7 +362,7 @@ def decide_file(file_id: int) -> str | Response | tuple[str, int]:
             task=task,
             conflict=str(services.not_waiting(file).message),
         ), (409 if request.method == "POST" else 200)
-    services.require_decider(db.session, actor=current_user, task=task)
+    services.require_decider(db.session, actor=current_user, task=task, file=file)
     status = 200
     if form.validate_on_submit():
         version = int(form.version.data) if (form.version.data or "").isdigit() else None

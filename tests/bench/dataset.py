@@ -7,6 +7,7 @@ Core on SQLite and through COPY on PostgreSQL; the schema comes from the migrati
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -183,3 +184,151 @@ def load(
     for loader in extra:
         loader(conn, size, now)
     _reset_sequences(conn, ["store", "user_account", "role_grant", "member"])
+
+
+def load_contacts(conn: Connection, size: Size, now: datetime) -> None:
+    """Each member's mobile as its primary contact, as registration stores it (R8)."""
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        member_id = 0
+        for store_id in store_ids(size):
+            for n in range(size.members_per_store):
+                member_id += 1
+                yield (
+                    member_id,
+                    member_id,
+                    store_id,
+                    "mobile",
+                    member_mobile(store_id, n),
+                    True,
+                    now,
+                )
+
+    with click.progressbar(length=size.stores * size.members_per_store, label="contacts") as bar:
+        for chunk in _chunks(rows(), 50_000):
+            copy_rows(
+                conn,
+                _table("member_contact"),
+                ["id", "member_id", "store_id", "kind", "value", "is_primary", "created_at"],
+                chunk,
+            )
+            bar.update(len(chunk))
+    _reset_sequences(conn, ["member_contact"])
+
+
+#: the VIP review chain's steps as fractions of the 12-hour window, and who they reach
+REVIEW_STEPS = (0.75, 0.9, 1.0, 1.5)
+REVIEW_WINDOW = timedelta(hours=12)
+
+
+def load_pending_reviews(conn: Connection, size: Size, now: datetime) -> None:
+    """``size.pending`` submitted VIP files, spread evenly over the stores, each with its open
+    review task, submitted between 0 and 14 hours ago (so some are due soon or overdue); steps
+    already past are treated as done, as a running ``tick`` would have left them."""
+    rng = random.Random(50_000)
+    per_store = size.pending // size.stores
+    files: list[tuple[Any, ...]] = []
+    tasks: list[tuple[Any, ...]] = []
+    file_id = 0
+    for index, store_id in enumerate(store_ids(size)):
+        first_member = index * size.members_per_store + 1
+        first_staff = (store_id - FIRST_STORE) * 5 + 2
+        for n in range(per_store):
+            file_id += 1
+            member_id = first_member + n
+            submitted = now - timedelta(minutes=rng.randrange(14 * 60))
+            due = submitted + REVIEW_WINDOW
+            data = {
+                "full_name": f"会员{member_id}",
+                "mobile": member_mobile(store_id, n),
+                "employer": "陕西华为技术有限公司",
+                "address": "西安市高新路25号3单元501室",
+                "birthday": "1985-04-12",
+                "preferences": "靠窗",
+            }
+            files.append(
+                (
+                    file_id,
+                    store_id,
+                    member_id,
+                    first_staff + n % 4,
+                    "submitted",
+                    data,
+                    1,
+                    submitted,
+                    1,
+                    submitted,
+                    submitted,
+                )
+            )
+            instants = [submitted + REVIEW_WINDOW * f for f in REVIEW_STEPS]
+            upcoming = [i for i, at in enumerate(instants) if at > now]
+            step = upcoming[0] if upcoming else None
+            breached = due if due <= now else None
+            tasks.append(
+                (
+                    file_id,
+                    "vip_review",
+                    "vip_file",
+                    file_id,
+                    store_id,
+                    f"VIP file {file_id}",
+                    "open",
+                    submitted,
+                    due,
+                    step,
+                    instants[step] if step is not None else None,
+                    1 if breached else 0,
+                    "hq_service" if breached else None,
+                    breached,
+                    submitted,
+                    submitted,
+                )
+            )
+    if conn.dialect.name == "postgresql":
+        files = [(*row[:5], json.dumps(row[5]), *row[6:]) for row in files]
+    copy_rows(
+        conn,
+        _table("vip_file"),
+        [
+            "id",
+            "store_id",
+            "member_id",
+            "referrer_id",
+            "status",
+            "data",
+            "round",
+            "submitted_at",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        files,
+    )
+    copy_rows(
+        conn,
+        _table("sla_task"),
+        [
+            "id",
+            "policy",
+            "subject_type",
+            "subject_id",
+            "store_id",
+            "title",
+            "state",
+            "started_at",
+            "due_at",
+            "next_step",
+            "next_step_at",
+            "escalation_level",
+            "escalated_to",
+            "breached_at",
+            "created_at",
+            "updated_at",
+        ],
+        tasks,
+    )
+    _reset_sequences(conn, ["vip_file", "sla_task"])
+
+
+EXTRA_LOADERS = (load_contacts, load_pending_reviews)
