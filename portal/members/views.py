@@ -75,6 +75,9 @@ def show_member(member_id: int) -> str:
         full_contacts=shown is member,
         may_edit=may_edit,
         may_edit_contacts=may_edit or ownership.is_referrer(member, current_user),
+        # R4: the referrer starts the customer's VIP file from here
+        may_start_vip=ownership.is_referrer(member, current_user)
+        and can(current_user, Action.START_VIP_FILE, member),
         own=member.user_id == current_user.id,
         # R8: who served the customer from when to when, and why (not shown to the member)
         history=(

@@ -123,3 +123,122 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     """English first, as a visitor's browser would ask; the app's default is English here."""
     return {**browser_context_args, "locale": "en-US"}
+
+
+# --- the VIP lifecycle journeys (issue 4) ---------------------------------------------------
+
+
+class LiveData:
+    """Builds the journeys' data in the live server's database through the services, as
+    the shell's operator or as the named users, and moves the server's frozen clock.
+
+    Every method opens its own app context, commits, and removes the session, so the
+    server's threads see the data at once."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    @property
+    def clock(self) -> Any:
+        """The live server's ``FrozenClock`` (``make_app`` gives it one)."""
+        return self.app.extensions["portal.clock"]
+
+    def _run(self, work: Any) -> Any:
+        from portal.extensions import db
+
+        with self.app.app_context():
+            try:
+                result = work(db.session)
+                db.session.commit()
+                return result
+            finally:
+                db.session.remove()
+
+    @staticmethod
+    def _user(session: Any, login: str) -> Any:
+        from sqlalchemy import select
+
+        from portal.accounts.models import User
+
+        return session.scalar(select(User).where(User.login == login))
+
+    def store(self, code: str, name: str) -> int:
+        """Open a store (once per session for each code); its id."""
+        from sqlalchemy import select
+
+        from portal.accounts.operator import ShellOperator
+        from portal.stores.models import Store
+        from portal.stores.services import StoreData, create_store
+
+        def work(session: Any) -> int:
+            found = session.scalar(select(Store).where(Store.code == code))
+            if found is not None:
+                return int(found.id)
+            actor: Any = ShellOperator("test-setup")
+            return int(create_store(session, actor=actor, data=StoreData(code=code, name=name)).id)
+
+        return int(self._run(work))
+
+    def user(self, login: str, display_name: str, role: str, store_id: int | None = None) -> str:
+        """A staff account holding ``role`` (in ``store_id``, or everywhere); its login."""
+        from portal.accounts.operator import ShellOperator
+        from portal.accounts.roles import Role
+        from portal.accounts.services import NewAccount, create_account, grant_role
+        from portal.stores.models import Store
+
+        def work(session: Any) -> None:
+            if self._user(session, login) is not None:
+                return
+            actor: Any = ShellOperator("test-setup")
+            user = create_account(
+                session,
+                actor=actor,
+                data=NewAccount(login=login, display_name=display_name, password=PASSWORD),
+            )
+            store = session.get(Store, store_id) if store_id is not None else None
+            grant_role(session, actor=actor, user=user, role=Role(role), store=store)
+
+        self._run(work)
+        return login
+
+    def submitted_file(
+        self, referrer: str, *, store_id: int, full_name: str, mobile: str, id_number: str
+    ) -> int:
+        """A customer of ``referrer`` with a complete VIP file, submitted for review now."""
+        from portal.vip.testing import complete_values, dummy_customer, dummy_vip_file
+
+        def work(session: Any) -> int:
+            user = self._user(session, referrer)
+            member = dummy_customer(
+                session, user, store_id=store_id, full_name=full_name, mobile=mobile
+            )
+            values = complete_values(full_name=full_name, mobile=mobile, id_number=id_number)
+            return int(dummy_vip_file(session, user, member, values=values).id)
+
+        return int(self._run(work))
+
+    def tick(self) -> str:
+        """What cron does: fire the due reminders and escalations, deliver messages."""
+        from portal.sla.runner import run_once
+
+        return str(self._run(lambda session: run_once()))
+
+
+@pytest.fixture(scope="session")
+def live_data(live_server: LiveServer) -> LiveData:
+    return LiveData(live_server.app)
+
+
+@pytest.fixture
+def log_in(live_server: LiveServer) -> Any:
+    """``log_in(page, login)``: through the login form, landing on the home page."""
+    import re
+
+    def do(page: Any, login: str) -> None:
+        page.goto("/login")
+        page.get_by_label("Mobile number or username").fill(login)
+        page.get_by_label("Password", exact=True).fill(live_server.password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(r"/home$"))
+
+    return do

@@ -42,3 +42,12 @@ def test_a_deputy_on_leave_cover_sees_the_queue(db_session, login, staff, store_
     body = login(staff).get("/home").get_data(as_text=True)
     assert "VIP files waiting for review" in body
     assert "Leave and deputies" in body
+
+
+def test_the_referrer_starts_a_vip_file_from_the_customer_page(
+    db_session, login, staff, dummy_store
+):
+    member = dummy_customer(db_session, staff, store_id=dummy_store.id)
+    db_session.commit()
+    body = login(staff).get(f"/members/{member.id}").get_data(as_text=True)
+    assert f'href="/vip/files/new?member={member.id}"' in body
