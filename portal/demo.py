@@ -231,14 +231,14 @@ class _Demo:
     # --- time ----------------------------------------------------------------------------
 
     def zone(self, code: str = "XA01") -> ZoneInfo:
-        return ZoneInfo(self.stores[code].timezone) if code in self.stores else ZoneInfo("UTC")
+        return ZoneInfo(self.stores[code].timezone if code in self.stores else "Asia/Shanghai")
 
     def ago(self, **delta: float) -> datetime:
         return self.now - timedelta(**delta)
 
     def local(self, days_ago: int, hhmm: str, code: str = "XA01") -> datetime:
         """``hhmm`` local time of the store, ``days_ago`` calendar days before today."""
-        zone = ZoneInfo("Asia/Shanghai")
+        zone = self.zone(code)
         today = self.now.astimezone(zone).date()
         hour, minute = (int(x) for x in hhmm.split(":"))
         day = today - timedelta(days=days_ago)
@@ -579,13 +579,12 @@ def _history(demo: _Demo) -> None:
         late = rng.random() < 0.25
         delay = timedelta(hours=rng.uniform(12.5, 19) if late else rng.uniform(0.4, 10))
         decided = submitted + delay
-        local = decided.astimezone(ZoneInfo("Asia/Shanghai"))
+        zone = demo.zone(code)
+        local = decided.astimezone(zone)
         if local.hour >= 22 or local.hour < 8:
             # nobody reviews at night: the next morning, at 08:xx
             day = local.date() + timedelta(days=1 if local.hour >= 22 else 0)
-            decided = datetime.combine(
-                day, time(8, rng.randint(5, 55)), ZoneInfo("Asia/Shanghai")
-            ).astimezone(UTC)
+            decided = datetime.combine(day, time(8, rng.randint(5, 55)), zone).astimezone(UTC)
         manager = "manager.bj" if code == "BJ01" else "manager.xa"
         overdue = decided - submitted > timedelta(hours=12)
         decider = "hq.service" if overdue and rng.random() < 0.5 else manager

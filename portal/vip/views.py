@@ -48,10 +48,17 @@ def _load(file_id: int) -> VipFile:
 # --- the referrer's files (R4) ------------------------------------------------------------------
 
 
+def _staff_only() -> None:
+    """Members (people without a staff role) have no VIP work pages."""
+    if not current_user.roles:
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
 @bp.get("/vip/files")
 @login_required
 def list_files() -> str:
     """The VIP files the signed-in staff member started, by status."""
+    _staff_only()
     form = FileFilterForm(request.args)
     form.validate()
     status = VipStatus(form.status.data) if form.status.data in set(VipStatus) else None
@@ -293,6 +300,7 @@ def submit_file(file_id: int) -> str | Response | tuple[str, int]:
 @login_required
 def review_queue() -> str:
     """The files the viewer may decide: due soon and overdue apart, the nearest deadline first."""
+    _staff_only()
     raw = request.args.get("bucket", services.Bucket.ALL)
     bucket = services.Bucket(raw) if raw in set(services.Bucket) else services.Bucket.ALL
     page = services.review_queue(

@@ -51,3 +51,9 @@ def test_the_referrer_starts_a_vip_file_from_the_customer_page(
     db_session.commit()
     body = login(staff).get(f"/members/{member.id}").get_data(as_text=True)
     assert f'href="/vip/files/new?member={member.id}"' in body
+
+
+def test_members_have_no_vip_work_pages(login, member):
+    client = login(member.user)
+    assert client.get("/vip/review").status_code == 403
+    assert client.get("/vip/files").status_code == 403
