@@ -42,7 +42,9 @@ def test_r4_draft_patch_submit_through_the_api(client, api_token, staff, custome
     assert wrong.status_code == 422
     assert set(wrong.json["errors"]["json"]) == {"mobile", "employer"}
 
-    stale = client.patch(url, json={"values": VALUES, "version": body["version"] + 1}, headers=headers)
+    stale = client.patch(
+        url, json={"values": VALUES, "version": body["version"] + 1}, headers=headers
+    )
     assert stale.status_code == 409
     saved = client.patch(url, json={"values": VALUES, "version": body["version"]}, headers=headers)
     assert saved.status_code == 200
