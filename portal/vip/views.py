@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.accounts.permissions import Action, can, stores_in_scope
+from portal.database import MAX_ID
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from portal.extensions import db
 from portal.i18n import zone_of
@@ -87,6 +88,8 @@ def new_file() -> str | Response | tuple[str, int]:
     member_id = request.args.get("member", type=int)
     if member_id is None:
         return _pick_customer()
+    if not 1 <= member_id <= MAX_ID:  # beyond the database's integers: names no customer
+        raise NotFound(_("This page does not exist, or you may not see it."))
     member = members.get_member(db.session, actor=current_user, member_id=member_id)
     existing = services.open_file_of(db.session, member)
     if existing is not None and services.may_view(db.session, current_user, existing):
