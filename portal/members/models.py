@@ -226,7 +226,7 @@ class ConflictStatus(StrEnum):
 
 
 CONFLICT_STATUS_LABELS = {
-    ConflictStatus.OPEN: _l("Open"),
+    ConflictStatus.OPEN: _l("Waiting for a decision"),
     ConflictStatus.RESOLVED: _l("Resolved"),
 }
 

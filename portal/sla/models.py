@@ -29,7 +29,7 @@ class TaskState(StrEnum):
 
 
 STATE_LABELS = {
-    TaskState.OPEN: _l("Open"),
+    TaskState.OPEN: _l("Running"),
     TaskState.PAUSED: _l("Paused"),
     TaskState.DONE: _l("Decided"),
     TaskState.CANCELLED: _l("Cancelled"),

@@ -442,7 +442,7 @@ def test_account_opening_filed_by_the_store_opened_by_head_office_activated_by_t
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=number, exact=True))
     expect(row).to_contain_text("西安南门店")
     expect(row).to_contain_text("12 h 0 min")
-    row.get_by_role("link", name="Open", exact=True).click()
+    row.get_by_role("link", name="Open the account", exact=True).click()
     page.get_by_label("Account identifier").fill("WX-XA15-0001")
     page.get_by_role("button", name="Open the account and tell the store").click()
     expect(flash(page, "Account opened")).to_be_visible()

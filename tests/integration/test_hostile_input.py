@@ -399,6 +399,16 @@ def world(
         for_staff_id=staff.id,
         purpose="为VIP客户建档",
     )
+    requests_to_decide = [
+        openings.request_account(
+            db_session,
+            actor=store_manager,
+            store_id=store,
+            for_staff_id=li.id,
+            purpose=f"第{n}个专属账户",
+        ).id
+        for n in (2, 3)
+    ]
     leave = sla.record_leave(
         db_session,
         actor=store_manager,
@@ -438,6 +448,10 @@ def world(
         "draft_file": draft_file.id,
         "approved_file": approved_file.id,
         "fresh_customer": fresh_customer.id,
+        "request_to_open": requests_to_decide[0],
+        "request_to_reject": requests_to_decide[1],
+        "li": li.id,
+        "manager": store_manager.id,
     }
     ids.update({argument: ids[name] for argument, name in _ID_NAMES.items()})
     people = {
@@ -589,6 +603,199 @@ def test_api_body_fields_refuse_hostile_values(client, db_session, world, kind):
     assert (after[0], after[3], after[4]) == (before[0], before[3], before[4])
     if not store_changed:
         assert after[2] == before[2]
+
+
+#: what each role sends to its endpoints: (method, path, person, a valid body); ``"{name}"``
+#: stands for that id of the world. Each field (and each field of a nested object) gets each
+#: hostile value in turn, the others staying valid, so the value reaches the service.
+OWNED_BODIES: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("POST", "/vip/files", "staff", {"member_id": "{fresh_customer}"}),
+    (
+        "PATCH",
+        "/vip/files/{draft_file}",
+        "staff",
+        {
+            "values": {
+                "full_name": "李秀英",
+                "mobile": "13700137000",
+                "id_number": ID_NUMBERS[1],
+                "employer": "陕西华为技术有限公司",
+                "address": "西安市高新路25号3单元501室",
+                "email": "li@example.cn",
+                "wechat": "lixiuying_88",
+                "other_phone": "029-88886666",
+                "birthday": "1985-04-12",
+                "wedding_anniversary": "2010-10-01",
+                "other_anniversary": "2015-06-01",
+                "other_anniversary_label": "开业纪念日",
+                "preferences": "不吃辣",
+                "household_notes": "两个孩子",
+                "contact_time": "evening",
+            },
+            "version": "{draft_version}",
+        },
+    ),
+    (
+        "POST",
+        "/vip/files/{approved_file}/consumption",
+        "staff",
+        {"amount": "368.00", "occurred_at": "2026-11-23T01:30:00+00:00", "note": "午餐"},
+    ),
+    (
+        "POST",
+        "/members/customers",
+        "staff",
+        {
+            "store_id": "{store}",
+            "full_name": "孙丽",
+            "mobile": "13400134000",
+            "email": "sun@example.cn",
+            "contacts": [{"kind": "wechat", "value": "sunli_88"}],
+        },
+    ),
+    (
+        "PUT",
+        "/members/{customer}/contacts",
+        "staff",
+        {"contacts": [{"kind": "wechat", "value": "wangjg_1"}]},
+    ),
+    ("POST", "/spotchecks/", "hq", {"store_id": "{store}", "size": 1}),
+    ("PUT", "/spotchecks/items/{item}/finding", "hq", {"finding": "issue", "notes": "地址不符"}),
+    (
+        "POST",
+        "/sla/leave",
+        "manager",
+        {
+            "user_id": "{manager}",
+            "deputy_id": "{li}",
+            "starts_at": "2026-12-10T09:00:00+08:00",
+            "ends_at": "2026-12-12T09:00:00+08:00",
+            "reason": "年假",
+        },
+    ),
+    (
+        "POST",
+        "/openings/",
+        "manager",
+        {"store_id": "{store}", "for_staff_id": "{staff}", "purpose": "建档", "notes": "无"},
+    ),
+    ("POST", "/openings/{request_to_open}/open", "hq", {"account_ref": "ACC-2026-0001"}),
+    ("POST", "/openings/{request_to_reject}/reject", "hq", {"reason": "资料不全"}),
+    ("POST", "/openings/{request}/cancel", "manager", {"reason": "不再需要"}),
+    ("PATCH", "/stores/{store}", "admin", {"quiet_start": "21:00", "quiet_end": "08:00"}),
+    ("POST", "/sla/tasks/{task}/reassign", "hq", {"user_id": "{manager}", "reason": "经理出差"}),
+    ("POST", "/members/conflicts/{case}/resolve", "manager", {"keep": "holder", "reason": "先到"}),
+    ("POST", "/vip/files/{file}/decision", "manager", {"decision": "reject", "reason": "不全"}),
+    (
+        "POST",
+        "/members/handover",
+        "manager",
+        {
+            "store_id": "{store}",
+            "from_referrer_id": "{staff}",
+            "assignments": [{"member_id": "{customer}", "to": "{li}"}],
+        },
+    ),
+]
+
+TEXT = {"script", "sql"}  # the JSON_VALUES that are plain short text
+CLEARED = {"null", "empty"}  # an optional value left out
+#: (path, field) -> the hostile kinds that make a valid request, which is saved: free text is
+#: stored as sent and shown escaped (see the escaping tests), optional values may be left out
+VALID_HOSTILE_FIELDS: dict[tuple[str, str], set[str]] = {
+    # R4: a draft saves partially, so any value may be cleared; R2 wants an employer that is
+    # more than a bare city or road, which both texts are
+    **{("/vip/files/{draft_file}", f"values.{n}"): CLEARED for n in STAGE_FIELDS},
+    ("/vip/files/{draft_file}", "values.employer"): CLEARED | TEXT,
+    ("/vip/files/{draft_file}", "version"): {"null"},  # no version: no stale-edit check
+    ("/vip/files/{approved_file}/consumption", "note"): CLEARED | TEXT,
+    ("/members/customers", "email"): CLEARED,
+    ("/spotchecks/", "store_id"): {"null"},  # every store
+    ("/spotchecks/", "size"): {"null"},  # the configured sample size
+    ("/spotchecks/items/{item}/finding", "notes"): CLEARED | TEXT,
+    ("/sla/leave", "user_id"): {"null"},  # one's own leave
+    ("/sla/leave", "reason"): CLEARED | TEXT,
+    ("/openings/", "purpose"): TEXT,
+    ("/openings/", "notes"): CLEARED | TEXT,
+    ("/openings/{request_to_open}/open", "account_ref"): TEXT,  # head office's identifiers
+    ("/openings/{request_to_reject}/reject", "reason"): TEXT,
+    ("/openings/{request}/cancel", "reason"): TEXT,
+    ("/sla/tasks/{task}/reassign", "reason"): TEXT,
+    ("/members/conflicts/{case}/resolve", "reason"): TEXT,
+    ("/vip/files/{file}/decision", "reason"): TEXT,
+}
+
+
+def _fill(template: Any, ids: dict[str, int]) -> Any:
+    """The body with ``"{name}"`` replaced by the world's id."""
+    if isinstance(template, dict):
+        return {k: _fill(v, ids) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_fill(v, ids) for v in template]
+    if isinstance(template, str) and re.fullmatch(r"{\w+}", template):
+        return ids[template[1:-1]]
+    return template
+
+
+def _leaves(body: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every field's path in the body, top-level ones included: ("contacts", 0, "kind")."""
+    paths = []
+    items = body.items() if isinstance(body, dict) else enumerate(body)
+    for key, value in items:
+        paths.append((*prefix, key))
+        if isinstance(value, dict | list):
+            paths += _leaves(value, (*prefix, key))
+    return paths
+
+
+def _replaced(body: Any, path: tuple[Any, ...], value: Any) -> Any:
+    copy = json.loads(json.dumps(body))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy
+
+
+def _error_names(errors: Any) -> set[str]:
+    names = set()
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            names.add(str(key))
+            names |= _error_names(value)
+    return names
+
+
+@pytest.mark.parametrize("kind", sorted(JSON_VALUES))
+def test_api_bodies_from_their_owners_refuse_hostile_values(client, db_session, world, kind):
+    """Each role's endpoints with a valid body and one hostile field: refused, naming the
+    field, and nothing saved; or, for free text, stored as data."""
+    value = JSON_VALUES[kind]
+    ids = {**world["ids"], "draft_version": db_session.get(VipFile, world["ids"]["draft_file"]).version}
+    for method, template, person, valid in OWNED_BODIES:
+        body = _fill(valid, ids)
+        changed = False  # by an accepted value: later refusals may name another field
+        for path in _leaves(body):
+            name = ".".join(str(p) for p in path if not isinstance(p, int))
+            before = _snapshot(db_session)
+            response = client.open(
+                API + _url(template, ids),
+                method=method,
+                data=_json(_replaced(body, path, value)),
+                content_type="application/json",
+                headers=world["tokens"][person],
+            )
+            where = (method, template, name, kind, response.get_data(as_text=True)[:500])
+            _assert_handled(response, 200, 201, 400, 403, 404, 409, 413, 422)
+            if response.status_code < 300:
+                assert kind in VALID_HOSTILE_FIELDS.get((template, name), ()), where
+                changed = True
+                continue
+            assert _snapshot(db_session) == before, where
+            if response.status_code == 422 and not changed:
+                names = _error_names(response.get_json()["errors"])
+                wrong = {str(p) for p in path} | (set(value) if isinstance(value, dict) else set())
+                assert wrong & names, where
 
 
 #: (field, kind) pairs that are valid registrations: any text makes a password, e-mail is optional

@@ -249,7 +249,7 @@ def test_r9_handover_pages(login, store_manager, staff, li, customer, db_session
     client = login(store_manager)
     overview = text_of(client.get("/ownership/handover"))
     assert "Staff" in overview
-    assert "Closed" in overview
+    assert "Disabled" in overview
     url = f"/ownership/handover/{dummy_store.id}/{staff.id}"
     page = client.get(url)
     assert page.status_code == 200
