@@ -973,6 +973,34 @@ def require_decider(session: Session, actor: Any, task: SlaTask) -> None:
     raise PermissionDenied(_l("You are not allowed to do this."))
 
 
+def decidable_stores(session: Session, actor: Any, *, now: datetime) -> set[int] | None:
+    """Every store holding a task ``actor`` may decide, or None for all stores.
+
+    A queue adds ``store_id IN (...)`` beside :func:`decidable`: that OR alone leads the
+    planners to walk every open task in deadline order, while the store list lets the
+    ``(store_id, state, due_at, id)`` index serve a store's queue at any size.
+    """
+    grants = _effective_grants(session, actor, now)
+    stores: set[int] = set()
+    for _role, store_id in grants:
+        if store_id is None:
+            return None
+        stores.add(store_id)
+    me = getattr(actor, "id", None)
+    if me is not None and grants:
+        stores.update(
+            session.scalars(
+                select(SlaTask.store_id)
+                .where(
+                    SlaTask.assignee_id == me,
+                    SlaTask.state.in_((TaskState.OPEN, TaskState.PAUSED)),
+                )
+                .distinct()
+            )
+        )
+    return stores
+
+
 def decidable(session: Session, actor: Any, *, now: datetime) -> ColumnElement[bool]:
     """An SQL condition over SlaTask: the tasks ``actor`` may decide at ``now``.
 

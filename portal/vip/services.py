@@ -888,7 +888,8 @@ class QueueItem:
 
 
 def _queue_query(session: Session, actor: User, now: datetime) -> Any:
-    return (
+    stores = sla.decidable_stores(session, actor, now=now)
+    query = (
         select(SlaTask)
         .join(
             VipFile,
@@ -902,6 +903,9 @@ def _queue_query(session: Session, actor: User, now: datetime) -> Any:
             sla.decidable(session, actor, now=now),
         )
     )
+    if stores is not None:
+        query = query.where(SlaTask.store_id.in_(sorted(stores)))
+    return query
 
 
 def _in_bucket(query: Any, bucket: Bucket, now: datetime) -> Any:

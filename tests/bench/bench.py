@@ -144,10 +144,26 @@ def _locust(
     )
 
 
+def _portal_queue_sql(conn: Any) -> str:
+    """The review queue's first page exactly as the portal asks for it, for a store manager."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.extensions import db
+    from portal.sla.models import SlaTask
+    from portal.vip import services as vip
+
+    manager = db.session.scalar(select(User).where(User.login == dataset.manager_login(2)))
+    query = vip._queue_query(db.session, manager, clock.now())
+    query = query.order_by(SlaTask.due_at, SlaTask.id).limit(26)
+    return str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+
+
 def _plans(conn: Any, size: dataset.Size, now: datetime) -> dict[str, str]:
     store = dataset.FIRST_STORE
     cases = {
-        "review queue": (queries.REVIEW_QUEUE, {"store_id": store, "limit": 26}),
+        "review queue (the portal's query)": (_portal_queue_sql(conn), {}),
+        "review queue (bare)": (queries.REVIEW_QUEUE, {"store_id": store, "limit": 26}),
         "lookup by mobile": (
             queries.LOOKUP_BY_MOBILE,
             {"store_id": store, "mobile": dataset.member_mobile(store, 7)},
