@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -82,6 +82,16 @@ class SlaTask(db.Model):
         Index("ix_sla_task_store_queue", "store_id", "state", "due_at", "id"),
         Index("ix_sla_task_queue", "state", "due_at", "id"),
         Index("ix_sla_task_subject", "subject_type", "subject_id"),
+        # the stores of the tasks handed to someone (decidable_stores); partial, because
+        # most tasks have no assignee and SQLite's statistics would count the NULLs
+        Index(
+            "ix_sla_task_assignee",
+            "assignee_id",
+            "state",
+            "store_id",
+            sqlite_where=text("assignee_id IS NOT NULL"),
+            postgresql_where=text("assignee_id IS NOT NULL"),
+        ),
         # reports: decisions and breaches of a policy in a period
         Index("ix_sla_task_policy_completed", "policy", "completed_at"),
         Index("ix_sla_task_policy_breached", "policy", "breached_at"),
@@ -111,7 +121,7 @@ class SlaTask(db.Model):
     escalated_to: Mapped[str | None] = mapped_column(String(32))
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: who head office handed the task to (reassign)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     #: what the decision was (``approved``, ``rejected``), in the owning package's words

@@ -992,6 +992,7 @@ def decidable_stores(session: Session, actor: Any, *, now: datetime) -> set[int]
             session.scalars(
                 select(SlaTask.store_id)
                 .where(
+                    SlaTask.assignee_id.is_not(None),  # lets the partial index serve it
                     SlaTask.assignee_id == me,
                     SlaTask.state.in_((TaskState.OPEN, TaskState.PAUSED)),
                 )

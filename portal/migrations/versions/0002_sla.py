@@ -56,7 +56,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_task")),
     )
     with op.batch_alter_table("sla_task", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_sla_task_assignee_id"), ["assignee_id"], unique=False)
+        batch_op.create_index(
+            "ix_sla_task_assignee",
+            ["assignee_id", "state", "store_id"],
+            unique=False,
+            sqlite_where=sa.text("assignee_id IS NOT NULL"),
+            postgresql_where=sa.text("assignee_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_sla_task_queue", ["state", "due_at", "id"], unique=False)
         batch_op.create_index(
             "ix_sla_task_state_next_step", ["state", "next_step_at"], unique=False
@@ -140,6 +146,6 @@ def downgrade():
         batch_op.drop_index("ix_sla_task_store_queue")
         batch_op.drop_index("ix_sla_task_state_next_step")
         batch_op.drop_index("ix_sla_task_queue")
-        batch_op.drop_index(batch_op.f("ix_sla_task_assignee_id"))
+        batch_op.drop_index("ix_sla_task_assignee")
 
     op.drop_table("sla_task")
