@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
@@ -124,7 +125,7 @@ MEMBER_LOGIN = "13800000001"
 
 DEMO_LOGINS = [
     (a.login, f"{a.role.label} ({a.store})" if a.store else a.role.label) for a in STAFF if a.listed
-] + [(MEMBER_LOGIN, "Member (XA01)")]
+] + [(MEMBER_LOGIN, f"{_l('Member')} (XA01)")]
 
 SURNAMES = [
     "王",
