@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from portal.database import MAX_ID
+
+if TYPE_CHECKING:
+    from portal.pagination import Page
 
 #: marshmallow's built-in messages, in the user's language (rendered when the error is sent)
 FIELD_MESSAGES = {
@@ -101,3 +105,18 @@ class CursorPageSchema(Schema):
         allow_none=True,
         metadata={"description": "Pass as `cursor` to get the next page; null on the last page."},
     )
+
+
+class CursorQuerySchema(Schema):
+    """The query of a keyset-paged list; subclasses add their filters (and may change the
+    default page size by redefining ``limit``)."""
+
+    cursor = ma.fields.String(load_default=None, validate=length(500))
+    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
+
+
+def page_response(page: Page[Any], transform: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """The body of a CursorPageSchema: the page's items (each passed through ``transform``
+    if given) and the cursor of the next page."""
+    items = page.items if transform is None else [transform(item) for item in page.items]
+    return {"items": items, "next_cursor": page.next_cursor}

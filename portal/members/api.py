@@ -12,7 +12,14 @@ from portal import clock
 from portal.accounts.models import User
 from portal.api.auth import BEARER, token_required, token_user
 from portal.api.blueprint import Blueprint
-from portal.api.schema import CursorPageSchema, Schema, ident, length
+from portal.api.schema import (
+    CursorPageSchema,
+    CursorQuerySchema,
+    Schema,
+    ident,
+    length,
+    page_response,
+)
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.i18n import current_language, zone_of
@@ -79,7 +86,7 @@ class ProfileSchema(Schema):
     wedding_anniversary = ma.fields.Date(allow_none=True)
 
 
-class MemberQuerySchema(Schema):
+class MemberQuerySchema(CursorQuerySchema):
     store = ident(strict=False, load_default=None)
     contact = ma.fields.String(
         load_default=None,
@@ -90,8 +97,6 @@ class MemberQuerySchema(Schema):
     sort = ma.fields.String(
         load_default="newest", validate=ma.validate.OneOf(list(services.MemberSort))
     )
-    cursor = ma.fields.String(load_default=None, validate=length(500))
-    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
 
 
 @blp.route("/", methods=["POST"])
@@ -126,10 +131,8 @@ def list_members(query: dict[str, Any]) -> dict[str, Any]:
         limit=query["limit"],
         contact=query["contact"],
     )
-    return {
-        "items": [services.as_seen_by(token_user(), m) for m in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    actor = token_user()
+    return page_response(page, lambda m: services.as_seen_by(actor, m))
 
 
 @blp.route("/me", methods=["GET"])
@@ -228,7 +231,7 @@ class ConflictPageSchema(CursorPageSchema):
     items = ma.fields.List(ma.fields.Nested(ConflictSchema))
 
 
-class ConflictQuerySchema(Schema):
+class ConflictQuerySchema(CursorQuerySchema):
     mine = ma.fields.Boolean(
         load_default=False, metadata={"description": "Cases you opened instead of the queue"}
     )
@@ -236,8 +239,6 @@ class ConflictQuerySchema(Schema):
     status = ma.fields.String(
         load_default=str(ConflictStatus.OPEN), validate=ma.validate.OneOf(list(ConflictStatus))
     )
-    cursor = ma.fields.String(load_default=None, validate=length(500))
-    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
 
 
 class ResolveSchema(Schema):
@@ -403,7 +404,7 @@ def list_conflicts(query: dict[str, Any]) -> Any:
             cursor=query["cursor"],
             limit=query["limit"],
         )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_response(page)
 
 
 @blp.route("/conflicts/<int:case_id>", methods=["GET"])

@@ -30,7 +30,7 @@ from portal.members.forms import (
 from portal.members.models import ContactKind, OwnershipConflict
 from portal.stores.forms import store_choices
 from portal.stores.models import Store
-from portal.web.forms import apply_errors
+from portal.web.forms import apply_errors, show_refusal
 
 bp = Blueprint("ownership", __name__, template_folder="templates")
 
@@ -103,18 +103,13 @@ def new_customer() -> str | Response | tuple[str, int]:
                 contacts=_entered_contacts(form),
                 referrer=referrer,
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
         except ownership.AlreadyYours as exc:
             member_id = exc.member.id
             db.session.rollback()
             flash(_("This customer is already yours."), "info")
             return redirect(url_for("members.show_member", member_id=member_id))
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-            status = 409
+        except (ValidationFailed, Conflict) as exc:
+            status = show_refusal(form, exc)
         else:
             db.session.commit()
             if isinstance(result, OwnershipConflict):
@@ -153,13 +148,8 @@ def edit_contacts(member_id: int) -> str | Response | tuple[str, int]:
             ownership.set_contacts(
                 db.session, actor=current_user, member=member, contacts=_entered_contacts(form)
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-        except ContactTaken as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-            status = 409
+        except (ValidationFailed, ContactTaken) as exc:
+            status = show_refusal(form, exc)
         else:
             db.session.commit()
             flash(_("The contacts are saved."), "info")
@@ -296,13 +286,8 @@ def handover_referrer(store_id: int, user_id: int) -> str | Response | tuple[str
                 choices=picks,
                 all_to=all_to,
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-            status = 409
+        except (ValidationFailed, Conflict) as exc:
+            status = show_refusal(form, exc)
         else:
             db.session.commit()
             flash(_("%(count)d customers handed over.", count=len(done)), "info")

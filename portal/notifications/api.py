@@ -8,7 +8,12 @@ import marshmallow as ma
 
 from portal.api.auth import BEARER, token_required, token_user
 from portal.api.blueprint import Blueprint
-from portal.api.schema import CursorPageSchema, Schema, length
+from portal.api.schema import (
+    CursorPageSchema,
+    CursorQuerySchema,
+    Schema,
+    page_response,
+)
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.notifications import messages, services
@@ -36,10 +41,8 @@ class NotificationPageSchema(CursorPageSchema):
     items = ma.fields.List(ma.fields.Nested(NotificationSchema))
 
 
-class NotificationQuerySchema(Schema):
+class NotificationQuerySchema(CursorQuerySchema):
     unread = ma.fields.Boolean(load_default=False, metadata={"description": "Only unread ones"})
-    cursor = ma.fields.String(load_default=None, validate=length(500))
-    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
 
 
 class NotificationsMarkedSchema(Schema):
@@ -75,7 +78,7 @@ def list_notifications(query: dict[str, Any]) -> dict[str, Any]:
         unread_only=query["unread"],
     )
     language = current_language()
-    return {"items": [_shown(n, language) for n in page.items], "next_cursor": page.next_cursor}
+    return page_response(page, lambda n: _shown(n, language))
 
 
 @blp.route("/<int:notification_id>/read", methods=["POST"])

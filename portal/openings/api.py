@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -9,10 +10,17 @@ import marshmallow as ma
 from portal import clock
 from portal.api.auth import BEARER, token_required, token_user
 from portal.api.blueprint import Blueprint
-from portal.api.schema import CursorPageSchema, Schema, ident, length
+from portal.api.schema import (
+    CursorPageSchema,
+    CursorQuerySchema,
+    Schema,
+    ident,
+    length,
+    page_response,
+)
 from portal.extensions import db
 from portal.openings import services
-from portal.openings.models import RequestStatus
+from portal.openings.models import AccountRequest, RequestStatus
 
 blp = Blueprint(
     "openings_api", __name__, url_prefix="/openings", description="Dedicated customer accounts"
@@ -65,15 +73,12 @@ class RequestPageSchema(CursorPageSchema):
     items = ma.fields.List(ma.fields.Nested(AccountRequestSchema))
 
 
-class RequestQuerySchema(Schema):
+class RequestQuerySchema(CursorQuerySchema):
     store = ident(strict=False, load_default=None)
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(RequestStatus)))
-    cursor = ma.fields.String(load_default=None, validate=length(500))
-    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
 
 
-class QueueQuerySchema(Schema):
-    cursor = ma.fields.String(load_default=None, validate=length(500))
+class QueueQuerySchema(CursorQuerySchema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=100))
 
 
@@ -95,6 +100,15 @@ class ReasonSchema(Schema):
     reason = ma.fields.String(required=True, validate=length(500, 1))
 
 
+def _act(service: Callable[..., Any], request_id: int, **args: Any) -> AccountRequest:
+    """Run ``service`` on a request the caller may see, commit, and answer the request."""
+    actor = token_user()
+    req = services.get_request(db.session, actor=actor, request_id=request_id)
+    service(db.session, actor=actor, req=req, **args)
+    db.session.commit()
+    return req
+
+
 @blp.route("/", methods=["GET"])
 @blp.doc(security=BEARER)
 @token_required
@@ -110,7 +124,7 @@ def list_requests(query: dict[str, Any]) -> dict[str, Any]:
         cursor=query["cursor"],
         limit=query["limit"],
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_response(page)
 
 
 @blp.route("/", methods=["POST"])
@@ -167,10 +181,7 @@ def show_request(request_id: int) -> Any:
 @blp.alt_response(422, description="Wrong fields; `errors.json` names each one")
 def open_account(args: dict[str, Any], request_id: int) -> Any:
     """R6: record the account head office opened; the store is told."""
-    req = services.get_request(db.session, actor=token_user(), request_id=request_id)
-    services.open_account(db.session, actor=token_user(), req=req, **args)
-    db.session.commit()
-    return req
+    return _act(services.open_account, request_id, **args)
 
 
 @blp.route("/<int:request_id>/reject", methods=["POST"])
@@ -184,10 +195,7 @@ def open_account(args: dict[str, Any], request_id: int) -> Any:
 @blp.alt_response(422, description="Wrong fields; `errors.json` names each one")
 def reject_request(args: dict[str, Any], request_id: int) -> Any:
     """R6: decline the request with a reason the store reads."""
-    req = services.get_request(db.session, actor=token_user(), request_id=request_id)
-    services.reject_request(db.session, actor=token_user(), req=req, **args)
-    db.session.commit()
-    return req
+    return _act(services.reject_request, request_id, **args)
 
 
 @blp.route("/<int:request_id>/cancel", methods=["POST"])
@@ -201,10 +209,7 @@ def reject_request(args: dict[str, Any], request_id: int) -> Any:
 @blp.alt_response(422, description="Wrong fields; `errors.json` names each one")
 def cancel_request(args: dict[str, Any], request_id: int) -> Any:
     """The store withdraws a request head office has not acted on."""
-    req = services.get_request(db.session, actor=token_user(), request_id=request_id)
-    services.cancel_request(db.session, actor=token_user(), req=req, **args)
-    db.session.commit()
-    return req
+    return _act(services.cancel_request, request_id, **args)
 
 
 @blp.route("/<int:request_id>/activate", methods=["POST"])
@@ -216,7 +221,4 @@ def cancel_request(args: dict[str, Any], request_id: int) -> Any:
 @blp.alt_response(409, description="Not opened yet, or already activated")
 def activate_account(request_id: int) -> Any:
     """R6: the store activates the account head office opened."""
-    req = services.get_request(db.session, actor=token_user(), request_id=request_id)
-    services.activate_account(db.session, actor=token_user(), req=req)
-    db.session.commit()
-    return req
+    return _act(services.activate_account, request_id)

@@ -120,15 +120,7 @@ def request_account(
         actor=actor,
         title=f"{req.number} · {store.name}",
     )
-    record(
-        session,
-        actor=actor,
-        action="openings.requested",
-        object_type=SUBJECT_TYPE,
-        object_id=req.id,
-        store_id=store.id,
-        after=_snapshot(req),
-    )
+    _audit(session, req, actor=actor, action="openings.requested", after=_snapshot(req))
     emit(session, "openings.requested", request_id=req.id, store_id=store.id)
     return req
 
@@ -197,16 +189,62 @@ def _transition(
 
 
 def _notify_store(
-    session: Session, req: AccountRequest, *, kind: str, params: dict[str, Any], key: str
+    session: Session,
+    req: AccountRequest,
+    *,
+    kind: str,
+    params: dict[str, Any],
+    user: User | None = None,
 ) -> None:
+    """Tell the requester (or ``user``) in the portal, once per request and message kind."""
     notifications.notify(
         session,
         kind=kind,
         params=params,
-        key=key,
-        user=req.requested_by,
+        key=f"{kind}:{req.id}",
+        user=user or req.requested_by,
         channels=(Channel.PORTAL,),
         store_id=req.store_id,
+    )
+
+
+def _audit(
+    session: Session,
+    req: AccountRequest,
+    *,
+    actor: User,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any],
+) -> None:
+    """The audit event of a change to the request; every state change writes one."""
+    record(
+        session,
+        actor=actor,
+        action=action,
+        object_type=SUBJECT_TYPE,
+        object_id=req.id,
+        store_id=req.store_id,
+        before=before,
+        after=after,
+    )
+
+
+def _close(
+    session: Session, req: AccountRequest, *, actor: User, status: RequestStatus, reason: str | None
+) -> None:
+    """A waiting request ends without an account: rejected by head office or cancelled by
+    the store, with the reason the store reads."""
+    now = clock.now()
+    _transition(
+        session,
+        req,
+        from_status=RequestStatus.REQUESTED,
+        status=status,
+        rejection_reason=reason,
+        closed_by_id=actor.id,
+        closed_at=now,
+        updated_at=now,
     )
 
 
@@ -238,13 +276,11 @@ def open_account(
         updated_at=now,
     )
     sla.complete_task(session, task, actor=actor, outcome="opened")
-    record(
+    _audit(
         session,
+        req,
         actor=actor,
         action="openings.opened",
-        object_type=SUBJECT_TYPE,
-        object_id=req.id,
-        store_id=req.store_id,
         before={"status": before["status"]},
         after={"status": req.status, "account_ref": req.account_ref},
     )
@@ -253,7 +289,6 @@ def open_account(
         req,
         kind=messages.OPENED,
         params={"number": req.number, "account_ref": req.account_ref},
-        key=f"{messages.OPENED}:{req.id}",
     )
     emit(session, "openings.opened", request_id=req.id, store_id=req.store_id)
     return req
@@ -265,34 +300,18 @@ def reject_request(
     """R6: head office declines the request, with a reason the store reads."""
     task = _decidable_task(session, actor, req)
     text = _clean(reason, "reason", 500, required=True)
-    now = clock.now()
-    _transition(
+    _close(session, req, actor=actor, status=RequestStatus.REJECTED, reason=text)
+    sla.complete_task(session, task, actor=actor, outcome="rejected")
+    _audit(
         session,
         req,
-        from_status=RequestStatus.REQUESTED,
-        status=RequestStatus.REJECTED,
-        rejection_reason=text,
-        closed_by_id=actor.id,
-        closed_at=now,
-        updated_at=now,
-    )
-    sla.complete_task(session, task, actor=actor, outcome="rejected")
-    record(
-        session,
         actor=actor,
         action="openings.rejected",
-        object_type=SUBJECT_TYPE,
-        object_id=req.id,
-        store_id=req.store_id,
         before={"status": RequestStatus.REQUESTED.value},
         after={"status": req.status, "rejection_reason": text},
     )
     _notify_store(
-        session,
-        req,
-        kind=messages.REJECTED,
-        params={"number": req.number, "reason": text},
-        key=f"{messages.REJECTED}:{req.id}",
+        session, req, kind=messages.REJECTED, params={"number": req.number, "reason": text}
     )
     emit(session, "openings.rejected", request_id=req.id, store_id=req.store_id)
     return req
@@ -307,26 +326,14 @@ def cancel_request(
     require(actor, Action.REQUEST_ACCOUNT, req)
     text = _clean(reason, "reason", 500, required=True)
     task = task_of(session, req)
-    now = clock.now()
-    _transition(
-        session,
-        req,
-        from_status=RequestStatus.REQUESTED,
-        status=RequestStatus.CANCELLED,
-        rejection_reason=text,
-        closed_by_id=actor.id,
-        closed_at=now,
-        updated_at=now,
-    )
+    _close(session, req, actor=actor, status=RequestStatus.CANCELLED, reason=text)
     if task is not None:
         sla.cancel_task(session, task, actor=actor, reason=text)
-    record(
+    _audit(
         session,
+        req,
         actor=actor,
         action="openings.cancelled",
-        object_type=SUBJECT_TYPE,
-        object_id=req.id,
-        store_id=req.store_id,
         before={"status": RequestStatus.REQUESTED.value},
         after={"status": req.status, "reason": text},
     )
@@ -354,24 +361,20 @@ def activate_account(session: Session, *, actor: User, req: AccountRequest) -> A
         )
     except Conflict:
         raise Conflict(_l("This account was already activated.")) from None
-    record(
+    _audit(
         session,
+        req,
         actor=actor,
         action="openings.activated",
-        object_type=SUBJECT_TYPE,
-        object_id=req.id,
-        store_id=req.store_id,
         before={"status": RequestStatus.OPENED.value},
         after={"status": req.status},
     )
-    notifications.notify(
+    _notify_store(
         session,
+        req,
         kind=messages.ACTIVATED,
         params={"number": req.number, "account_ref": req.account_ref},
-        key=f"{messages.ACTIVATED}:{req.id}",
         user=req.for_staff,
-        channels=(Channel.PORTAL,),
-        store_id=req.store_id,
     )
     emit(session, "openings.activated", request_id=req.id, store_id=req.store_id)
     return req

@@ -570,46 +570,37 @@ def deputy_candidates(session: Session, user: User) -> list[User]:
     ``user``'s stores or a head-office role; never ``user``."""
     stores = {s for s in _stores_of(user) if s is not None}
     global_ = None in _stores_of(user)
-    query = (
-        select(User)
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(User.is_enabled.is_(True), User.id != user.id)
-        .where(
-            or_(
-                RoleGrant.role.in_([str(r) for r in HQ_ROLES]),
-                RoleGrant.store_id.in_(stores) if stores else false(),
-                and_(RoleGrant.store_id.is_(None), RoleGrant.role != Role.STAFF)
-                if global_
-                else false(),
-            )
-        )
-        .distinct()
-        .order_by(User.display_name, User.id)
+    return _role_holders(
+        session,
+        User.id != user.id,
+        or_(
+            RoleGrant.role.in_([str(r) for r in HQ_ROLES]),
+            RoleGrant.store_id.in_(stores) if stores else false(),
+            and_(RoleGrant.store_id.is_(None), RoleGrant.role != Role.STAFF)
+            if global_
+            else false(),
+        ),
     )
-    return list(session.scalars(query))
 
 
 def leave_subjects(session: Session) -> list[User]:
     """Accounts whose leave matters: everyone holding a deciding role."""
-    query = (
-        select(User)
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(
-            User.is_enabled.is_(True),
-            RoleGrant.role.in_([Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD]),
-        )
-        .distinct()
-        .order_by(User.display_name, User.id)
+    return _role_holders(
+        session, RoleGrant.role.in_([Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD])
     )
-    return list(session.scalars(query))
 
 
 def staff_accounts(session: Session) -> list[User]:
     """Every enabled account holding a role: the deputies the head of service picks from."""
+    return _role_holders(session)
+
+
+def _role_holders(session: Session, *conditions: Any) -> list[User]:
+    """Enabled accounts holding a role grant that meets ``conditions``, each once, by name."""
     query = (
         select(User)
         .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(User.is_enabled.is_(True))
+        .where(User.is_enabled.is_(True), *conditions)
         .distinct()
         .order_by(User.display_name, User.id)
     )

@@ -9,7 +9,14 @@ from flask import current_app
 
 from portal.api.auth import BEARER, token_required, token_user
 from portal.api.blueprint import Blueprint
-from portal.api.schema import CursorPageSchema, Schema, ident, length
+from portal.api.schema import (
+    CursorPageSchema,
+    CursorQuerySchema,
+    Schema,
+    ident,
+    length,
+    page_response,
+)
 from portal.extensions import db
 from portal.spotchecks import services
 from portal.spotchecks.models import Finding
@@ -61,10 +68,8 @@ class SpotCheckPageSchema(CursorPageSchema):
     items = ma.fields.List(ma.fields.Nested(SpotCheckSchema))
 
 
-class CheckQuerySchema(Schema):
+class CheckQuerySchema(CursorQuerySchema):
     store = ident(strict=False, load_default=None)
-    cursor = ma.fields.String(load_default=None, validate=length(500))
-    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
 
 
 class FindingSchema(Schema):
@@ -92,7 +97,7 @@ def list_checks(query: dict[str, Any]) -> dict[str, Any]:
         cursor=query["cursor"],
         limit=query["limit"],
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_response(page)
 
 
 @blp.route("/", methods=["POST"])

@@ -3,6 +3,7 @@ consumption of approved VIPs (R5) with idempotent retries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -10,12 +11,19 @@ from flask import request
 
 from portal.api.auth import BEARER, token_required, token_user
 from portal.api.blueprint import Blueprint
-from portal.api.schema import CursorPageSchema, Schema, ident, length
+from portal.api.schema import (
+    CursorPageSchema,
+    CursorQuerySchema,
+    Schema,
+    ident,
+    length,
+    page_response,
+)
 from portal.database import MAX_ID
 from portal.extensions import db
 from portal.members import services as members
 from portal.vip import services
-from portal.vip.models import VipStatus
+from portal.vip.models import VipFile, VipStatus
 
 blp = Blueprint(
     "vip_api", __name__, url_prefix="/vip", description="VIP files, reviews and consumption"
@@ -66,10 +74,8 @@ class FilePageSchema(CursorPageSchema):
     items = ma.fields.List(ma.fields.Nested(FileSchema))
 
 
-class FileQuerySchema(Schema):
+class FileQuerySchema(CursorQuerySchema):
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(VipStatus)))
-    cursor = ma.fields.String(load_default=None, validate=length(500))
-    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
 
 
 class StartSchema(Schema):
@@ -111,10 +117,8 @@ class DecisionSchema(Schema):
     )
 
 
-class QueueQuerySchema(Schema):
+class QueueQuerySchema(CursorQuerySchema):
     bucket = ma.fields.String(load_default="all", validate=ma.validate.OneOf(list(services.Bucket)))
-    cursor = ma.fields.String(load_default=None, validate=length(500))
-    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
 
 
 class QueueFileSchema(Schema):
@@ -177,13 +181,16 @@ class ConsumptionPageSchema(CursorPageSchema):
     items = ma.fields.List(ma.fields.Nested(ConsumptionSchema))
 
 
-class CursorQuerySchema(Schema):
-    cursor = ma.fields.String(load_default=None, validate=length(500))
-    limit = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
-
-
 def _file(file_id: int) -> Any:
     return services.get_file(db.session, actor=token_user(), file_id=file_id)
+
+
+def _act(service: Callable[..., Any], file_id: int, **args: Any) -> VipFile:
+    """Run ``service`` on a file the caller may see, commit, and answer the file."""
+    file = _file(file_id)
+    service(db.session, actor=token_user(), file=file, **args)
+    db.session.commit()
+    return file
 
 
 @blp.route("/files", methods=["GET"])
@@ -200,7 +207,7 @@ def list_files(query: dict[str, Any]) -> dict[str, Any]:
         cursor=query["cursor"],
         limit=query["limit"],
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_response(page)
 
 
 @blp.route("/files", methods=["POST"])
@@ -241,16 +248,9 @@ def show_file(file_id: int) -> Any:
 @blp.alt_response(422, description="Wrong values; `errors.json` names each field (R2)")
 def save_draft(args: dict[str, Any], file_id: int) -> Any:
     """Save some fields of a draft or returned file; nothing is saved if one is wrong (R4)."""
-    file = _file(file_id)
-    services.save_draft(
-        db.session,
-        actor=token_user(),
-        file=file,
-        values=args["values"],
-        expected_version=args["version"],
+    return _act(
+        services.save_draft, file_id, values=args["values"], expected_version=args["version"]
     )
-    db.session.commit()
-    return file
 
 
 @blp.route("/files/<int:file_id>/submit", methods=["POST"])
@@ -264,10 +264,7 @@ def save_draft(args: dict[str, Any], file_id: int) -> Any:
 )
 def submit_file(file_id: int) -> Any:
     """Submit a file complete in both stages for the 12-hour review (R4, R5)."""
-    file = _file(file_id)
-    services.submit(db.session, actor=token_user(), file=file)
-    db.session.commit()
-    return file
+    return _act(services.submit, file_id)
 
 
 @blp.route("/files/<int:file_id>/decision", methods=["POST"])
@@ -281,21 +278,12 @@ def submit_file(file_id: int) -> Any:
 @blp.alt_response(422, description="A reason is needed to reject or return")
 def decide_file(args: dict[str, Any], file_id: int) -> Any:
     """Approve, reject (with a reason) or return for correction (with a reason) (R5)."""
-    file = _file(file_id)
     action = {
         "approve": services.approve,
         "reject": services.reject,
         "return": services.return_for_correction,
     }[args["decision"]]
-    action(
-        db.session,
-        actor=token_user(),
-        file=file,
-        reason=args["reason"],
-        expected_version=args["version"],
-    )
-    db.session.commit()
-    return file
+    return _act(action, file_id, reason=args["reason"], expected_version=args["version"])
 
 
 @blp.route("/review", methods=["GET"])
@@ -314,11 +302,7 @@ def review_queue(query: dict[str, Any]) -> dict[str, Any]:
         limit=query["limit"],
     )
     counts = services.queue_counts(db.session, actor=actor)
-    return {
-        "items": page.items,
-        "next_cursor": page.next_cursor,
-        "counts": {str(k): v for k, v in counts.items()},
-    }
+    return {**page_response(page), "counts": {str(k): v for k, v in counts.items()}}
 
 
 @blp.route("/files/<int:file_id>/consumption", methods=["POST"])
@@ -367,4 +351,4 @@ def list_consumption(query: dict[str, Any], file_id: int) -> dict[str, Any]:
     page = services.consumptions(
         db.session, file=_file(file_id), cursor=query["cursor"], limit=query["limit"]
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page_response(page)

@@ -4,6 +4,7 @@ the reviewers' queue and decision (R5), and the consumption of approved VIPs (R5
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -21,7 +22,7 @@ from portal.extensions import db
 from portal.i18n import zone_of
 from portal.members import services as members
 from portal.members.models import Member
-from portal.pagination import SortKey, paginate
+from portal.pagination import Page, SortKey, paginate
 from portal.vip import fields as f
 from portal.vip import services
 from portal.vip.forms import (
@@ -33,13 +34,24 @@ from portal.vip.forms import (
     stage_form,
 )
 from portal.vip.models import VipFile, VipStatus
-from portal.web.forms import apply_errors
+from portal.web.forms import show_refusal
 
 bp = Blueprint("vip", __name__, template_folder="templates")
 
 
 def _page_size() -> int:
     return int(current_app.config["PORTAL_PAGE_SIZE"])
+
+
+def _page_of(list_files: Callable[..., Page[Any]], **filters: Any) -> Page[Any]:
+    """A page of ``list_files`` as the signed-in user sees it, from the URL's cursor."""
+    return list_files(
+        db.session,
+        actor=current_user,
+        cursor=request.args.get("cursor"),
+        limit=_page_size(),
+        **filters,
+    )
 
 
 def _load(file_id: int) -> VipFile:
@@ -63,13 +75,7 @@ def list_files() -> str:
     form = FileFilterForm(request.args)
     form.validate()
     status = VipStatus(form.status.data) if form.status.data in set(VipStatus) else None
-    page = services.my_files(
-        db.session,
-        actor=current_user,
-        status=status,
-        cursor=request.args.get("cursor"),
-        limit=_page_size(),
-    )
+    page = _page_of(services.my_files, status=status)
     return render_template(
         "vip/list.html",
         page=page,
@@ -101,9 +107,7 @@ def new_file() -> str | Response | tuple[str, int]:
         try:
             file = services.start_file(db.session, actor=current_user, member=member)
         except (Conflict, PermissionDenied) as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-            status = exc.status
+            status = show_refusal(form, exc)
         else:
             db.session.commit()
             flash(_("The VIP file is started. Fill in stage 1."), "info")
@@ -217,14 +221,8 @@ def edit_stage(file_id: int, stage: int) -> str | Response | tuple[str, int]:
         values = {spec.name: form[spec.name].data for spec in specs}
         try:
             services.save_draft(db.session, actor=current_user, file=file, values=values)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-            status = 422
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-            status = 409
+        except (ValidationFailed, Conflict) as exc:
+            status = show_refusal(form, exc)
         else:
             db.session.commit()
             flash(_("Saved."), "info")
@@ -275,9 +273,7 @@ def submit_file(file_id: int) -> str | Response | tuple[str, int]:
             errors = {name: [str(m) for m in msgs] for name, msgs in exc.errors.items()}
             status = 422
         except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-            status = 409
+            status = show_refusal(form, exc)
         else:
             db.session.commit()
             flash(_("Submitted. The store manager reviews it within 12 hours."), "info")
@@ -306,13 +302,7 @@ def review_queue() -> str:
     _staff_only()
     raw = request.args.get("bucket", services.Bucket.ALL)
     bucket = services.Bucket(raw) if raw in set(services.Bucket) else services.Bucket.ALL
-    page = services.review_queue(
-        db.session,
-        actor=current_user,
-        bucket=bucket,
-        cursor=request.args.get("cursor"),
-        limit=_page_size(),
-    )
+    page = _page_of(services.review_queue, bucket=bucket)
     return render_template(
         "vip/review.html",
         page=page,
@@ -390,14 +380,8 @@ def decide_file(file_id: int) -> str | Response | tuple[str, int]:
                 reason=form.reason.data or "",
                 expected_version=version,
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-            status = 422
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-            status = 409
+        except (ValidationFailed, Conflict) as exc:
+            status = show_refusal(form, exc)
         else:
             db.session.commit()
             flash(
@@ -451,14 +435,8 @@ def record_consumption(file_id: int) -> str | Response | tuple[str, int]:
                 note=form.note.data,
                 idempotency_key=form.idempotency_key.data or None,
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-            status = 422
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-            status = 409
+        except (ValidationFailed, Conflict) as exc:
+            status = show_refusal(form, exc)
         else:
             db.session.commit()
             flash(_("Consumption recorded."), "info")

@@ -8,6 +8,9 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict
 from wtforms import HiddenField, SelectChoice, SelectField, SubmitField
 
+from portal.errors import DomainError, ValidationFailed
+from portal.extensions import db
+
 
 class PortalForm(FlaskForm):
     """Base of every form: no form takes files, so uploads never reach text fields."""
@@ -38,3 +41,15 @@ def apply_errors(form: FlaskForm, errors: dict[str, list[object]]) -> None:
             if field is not None:
                 field.errors = target
         target.extend(str(m) for m in messages)
+
+
+def show_refusal(form: FlaskForm, exc: DomainError) -> int:
+    """Undo the change a rule refused and say why on the form: a service's field errors next
+    to their fields, any other refusal above the form. Answers the status to send the form
+    with (422 for wrong fields, 409 for a conflict, ...)."""
+    db.session.rollback()
+    if isinstance(exc, ValidationFailed):
+        apply_errors(form, exc.errors)
+    else:
+        form.form_errors.append(str(exc.message))
+    return exc.status
