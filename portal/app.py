@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -74,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app, plugins)
     _register_blueprints(app, plugins)
     _register_request_hooks(app)
+    _refuse_disabled_plugins(app, plugins)
 
     from portal import cli
 
@@ -96,7 +97,8 @@ def _init_extensions(app: Flask, plugins: PluginManager) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     translation_dirs = [str(translations_dir())]
-    translation_dirs += plugins.collect("portal_translation_dirs")
+    # every loaded plugin's, disabled ones too: catalogs cannot be added later
+    translation_dirs += plugins.collect("portal_translation_dirs", every_plugin=True)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
     babel.init_app(
         app,
@@ -106,6 +108,9 @@ def _init_extensions(app: Flask, plugins: PluginManager) -> None:
         default_timezone=app.config["PORTAL_DEFAULT_TIMEZONE"],
     )
     i18n.init_app(app)
+    from portal.plugins import registry
+
+    registry.init_app(app, plugins)
     # Models must be imported before anything inspects the metadata (migrations, tests).
     from portal import models  # noqa: F401
 
@@ -142,9 +147,29 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
     ):
         app.register_blueprint(blueprint)
     init_api(app)
-    for blueprint in plugins.collect("portal_blueprints"):
-        app.register_blueprint(blueprint)
+    # Every loaded plugin's blueprints, each recorded with its plugin: Flask cannot take a
+    # blueprint back, so a disabled plugin's routes answer 404 (_refuse_disabled_plugins).
+    owners: dict[str, str] = {}
+    for plugin_name, blueprints in plugins.collect_by_plugin("portal_blueprints"):
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+            owners[blueprint.name] = plugin_name
+    app.extensions["portal.plugin_blueprints"] = owners
     register_error_handlers(app)
+
+
+def _refuse_disabled_plugins(app: Flask, plugins: PluginManager) -> None:
+    owners: dict[str, str] = app.extensions["portal.plugin_blueprints"]
+
+    @app.before_request
+    def _disabled_plugin_is_not_found() -> None:
+        """A disabled plugin's pages, API and static files answer 404, in every worker
+        on its next request (the registry table is read, at most once a request)."""
+        if not request.blueprint:
+            return
+        owner = owners.get(request.blueprint.split(".", 1)[0])
+        if owner is not None and not plugins.is_enabled(owner):
+            abort(404)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -147,17 +150,45 @@ def plugins_group() -> None:
 
 @plugins_group.command("list")
 def list_plugins() -> None:
-    """Name, version, hooks and load error of every installed plugin."""
+    """Name, version, status, hooks and load error of every installed plugin."""
     manager: PluginManager = current_app.extensions["portal.plugins"]
     if not manager.plugins:
         click.echo("No plugins installed.")
+    disabled = manager.disabled()
     for info in manager.plugins.values():
         state = "loaded" if info.loaded else "FAILED"
+        enabled = "enabled" if info.loaded and info.name not in disabled else "disabled"
         click.echo(
-            f"{info.name} {info.version or '-'} [{state}] hooks: {', '.join(info.hooks) or '-'}"
+            f"{info.name} {info.version or '-'} [{state}, {enabled}] "
+            f"hooks: {', '.join(info.hooks) or '-'}"
         )
         if info.error:
             click.echo("  " + info.error.strip().splitlines()[-1])
+
+
+def _set_plugin_enabled(name: str, enabled: bool) -> None:
+    from portal.plugins import registry
+
+    try:
+        registry.set_enabled(db.session, actor=ShellOperator(), name=name, enabled=enabled)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Plugin {name} is {'enabled' if enabled else 'disabled'} in every worker.")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+def enable_plugin(name: str) -> None:
+    """Enable the plugin NAME: its hooks and pages work again, in every worker."""
+    _set_plugin_enabled(name, True)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+def disable_plugin(name: str) -> None:
+    """Disable the plugin NAME: its hooks are skipped and its pages answer 404."""
+    _set_plugin_enabled(name, False)
 
 
 @portal_cli.command("check-db")
@@ -168,7 +199,31 @@ def check_db() -> None:
     click.echo(", ".join(sorted(inspect(db.engine).get_table_names())))
 
 
+def _refused_while_disabled(command: click.Command, plugin_name: str) -> click.Command:
+    """Make a plugin's command refuse to run while its plugin is disabled (a group's
+    callback runs before its subcommands, so they are covered too)."""
+    if getattr(command, "portal_plugin", None) is not None or command.callback is None:
+        return command  # already wrapped (the command objects outlive one app)
+    callback = command.callback
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        manager: PluginManager = current_app.extensions["portal.plugins"]
+        if not manager.is_enabled(plugin_name):
+            raise click.ClickException(
+                f"The plugin {plugin_name} is disabled; "
+                f"`flask portal plugins enable {plugin_name}` enables it."
+            )
+        return callback(*args, **kwargs)
+
+    command.callback = functools.update_wrapper(guarded, callback)
+    command.portal_plugin = plugin_name  # type: ignore[attr-defined]
+    return command
+
+
 def init_app(app: Flask, plugins: PluginManager) -> None:
-    for command in plugins.collect("portal_cli_commands"):
-        portal_cli.add_command(command)
+    # every loaded plugin's commands (click has no way to take one back); they refuse to
+    # run while their plugin is disabled
+    for plugin_name, commands in plugins.collect_by_plugin("portal_cli_commands"):
+        for command in commands:
+            portal_cli.add_command(_refused_while_disabled(command, plugin_name))
     app.cli.add_command(portal_cli)

@@ -51,6 +51,8 @@ class Action(StrEnum):
     HAND_OVER_CUSTOMERS = "hand_over_customers"
     #: R8: enter a customer one refers (staff-entered member record)
     ENTER_CUSTOMER = "enter_customer"
+    #: enable and disable plugins for every worker (the plugin registry)
+    MANAGE_PLUGINS = "manage_plugins"
 
 
 class StoreScoped(Protocol):
@@ -92,6 +94,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RESOLVE_OWNERSHIP: frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD}),
     Action.HAND_OVER_CUSTOMERS: frozenset({Role.STORE_MANAGER, Role.HQ_HEAD, Role.ADMIN}),
     Action.ENTER_CUSTOMER: frozenset({Role.STAFF, Role.STORE_MANAGER}),
+    Action.MANAGE_PLUGINS: frozenset({Role.ADMIN}),
 }
 
 #: Actions a member may take on their own record, and a referrer on the members they refer.

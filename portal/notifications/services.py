@@ -242,7 +242,7 @@ def _send(notification: Notification, text: str) -> bool | None:
     if notification.channel == Channel.PORTAL:
         return True  # the inbox shows it; nothing leaves the portal
     plugins = current_app.extensions["portal.plugins"]
-    result = plugins.hook.portal_notification_send(notification=notification, text=text)
+    result = plugins.caller("portal_notification_send")(notification=notification, text=text)
     if result is None:
         log.info(
             "notification %s (%s to %s): %s",

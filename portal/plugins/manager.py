@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
@@ -42,16 +42,48 @@ class PluginInfo:
 
 
 class PluginManager:
-    """pluggy's manager plus what the portal needs: discovery, load errors, safe events."""
+    """pluggy's manager plus what the portal needs: discovery, load errors, safe events,
+    and skipping the plugins an operator disabled.
+
+    Every call of a hook goes through :meth:`caller`, the one place that knows about
+    disabling: ``disabled`` is asked for the names of the disabled plugins (the app wires
+    it to the plugin registry table) and those are left out of the call.
+    """
 
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
+        #: names of the plugins disabled right now; none until the app wires the registry
+        self.disabled: Callable[[], Collection[str]] = frozenset
 
     @property
     def hook(self) -> Any:
+        """Every registered plugin's implementations, disabled ones included: use
+        :meth:`caller` to call a hook."""
         return self.pm.hook
+
+    def caller(self, hook_name: str, *, every_plugin: bool = False) -> Any:
+        """The hook ``hook_name`` without the disabled plugins' implementations.
+
+        ``every_plugin`` keeps them: start-up contributions (blueprints, translations, CLI
+        commands, migrations) are registered for every loaded plugin, because they cannot
+        be taken back later; their use is checked when they are used.
+        """
+        hook = getattr(self.pm.hook, hook_name)
+        if every_plugin:
+            return hook
+        removed = [
+            plugin for name in self.disabled() if (plugin := self.pm.get_plugin(name)) is not None
+        ]
+        if not removed:
+            return hook
+        return self.pm.subset_hook_caller(hook_name, remove_plugins=removed)
+
+    def is_enabled(self, name: str) -> bool:
+        """Whether the plugin ``name`` loaded and is not disabled."""
+        info = self.plugins.get(name)
+        return info is not None and info.loaded and name not in self.disabled()
 
     def discover(self, allowed: Iterable[str] | None) -> None:
         """Load every installed plugin, or only those named in ``allowed``.
@@ -121,13 +153,27 @@ class PluginManager:
         """Fail when a plugin implements a hook that has no spec (a typo, an old name)."""
         self.pm.check_pending()
 
-    def collect(self, hook_name: str, **kwargs: Any) -> list[Any]:
-        """Call a contribution hook and flatten the iterables the plugins return.
+    def collect(self, hook_name: str, *, every_plugin: bool = False, **kwargs: Any) -> list[Any]:
+        """Call a contribution hook and flatten the iterables the enabled plugins return.
 
         Implementations returning None contribute nothing. A string or a mapping is
         refused: it is almost always a single item that should have been in a list.
+        ``every_plugin``: see :meth:`caller`.
         """
-        results = getattr(self.pm.hook, hook_name)(**kwargs)
+        results = self.caller(hook_name, every_plugin=every_plugin)(**kwargs)
+        return self._flatten(hook_name, results)
+
+    def collect_by_plugin(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
+        """``(plugin name, items)`` for every loaded plugin, disabled ones included, in
+        call order: for start-up contributions the portal must attribute (blueprints)."""
+        contributed = []
+        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+            contributed.append((impl.plugin_name, self._flatten(hook_name, [result])))
+        return contributed
+
+    @staticmethod
+    def _flatten(hook_name: str, results: Iterable[Any]) -> list[Any]:
         items: list[Any] = []
         for result in results:
             if result is None:
@@ -140,8 +186,9 @@ class PluginManager:
         return items
 
     def notify(self, event: Event) -> None:
-        """Deliver an event to each plugin; one plugin's failure does not stop the others."""
-        for impl in self.pm.hook.portal_on_event.get_hookimpls():
+        """Deliver an event to each enabled plugin; one plugin's failure does not stop the
+        others."""
+        for impl in self.caller("portal_on_event").get_hookimpls():
             try:
                 impl.function(*[{"event": event}[arg] for arg in impl.argnames])
             except Exception:

@@ -341,6 +341,8 @@ class PolicyTable:
 
     policies: dict[str, SlaPolicy]
     calendars: dict[str, Calendar]
+    #: policy key -> the plugin that contributed it (the core's own are not listed)
+    owners: dict[str, str] = field(default_factory=dict)
 
     def calendar_of(self, policy: SlaPolicy) -> Calendar | WallClock:
         if policy.calendar is None:
@@ -364,6 +366,7 @@ def build_policy_table(
         name: parse_calendar(name, spec) for name, spec in (calendar_settings or {}).items()
     }
     policies: dict[str, SlaPolicy] = {p.key: p for p in CORE_POLICIES}
+    owners: dict[str, str] = {}
     for source, policy in contributed:
         if not isinstance(policy, SlaPolicy):
             log.error("plugin %s: portal_sla_policies returned %r; refused", source, policy)
@@ -377,6 +380,7 @@ def build_policy_table(
             log.error("plugin %s: %s; refused", source, exc)
             continue
         policies[policy.key] = policy
+        owners[policy.key] = source
     for key, override in (sla_settings or {}).items():
         if key not in policies:
             raise SlaConfigError(f"sla.{key}: no such SLA policy")
@@ -384,7 +388,7 @@ def build_policy_table(
     for policy in policies.values():
         if policy.calendar is not None and policy.calendar not in calendars:
             raise SlaConfigError(f"SLA policy {policy.key}: no calendar {policy.calendar!r}")
-    return PolicyTable(policies, calendars)
+    return PolicyTable(policies, calendars, owners)
 
 
 def _check_policy(policy: SlaPolicy) -> None:

@@ -90,10 +90,13 @@ def reload_policies(app: Flask) -> PolicyTable:
 
 
 def _build_table(app: Flask) -> PolicyTable:
+    """Every loaded plugin's policies, disabled ones included, with their owners: a
+    disabled plugin's policy starts no new task (``start_task``), but the tasks already
+    running keep their deadlines (docs/decisions.md)."""
     plugins = app.extensions["portal.plugins"]
     contributed: list[tuple[str, SlaPolicy]] = []
     # in registration order, so the first plugin to claim a key keeps it
-    for impl in plugins.pm.hook.portal_sla_policies.get_hookimpls():
+    for impl in plugins.caller("portal_sla_policies", every_plugin=True).get_hookimpls():
         try:
             contributed.extend((impl.plugin_name, p) for p in impl.function() or ())
         except Exception:
@@ -209,6 +212,10 @@ def start_task(
     subject: a second start while one is open or paused is a Conflict.
     """
     chosen = get_policy(policy)
+    owner = policy_table().owners.get(chosen.key)
+    if owner is not None and not current_app.extensions["portal.plugins"].is_enabled(owner):
+        # the plugin is disabled: its running tasks go on, no new one starts
+        raise Conflict(_l("This deadline belongs to a plugin that is disabled."))
     store = session.get(Store, store_id)
     if store is None:
         raise NotFound(_l("No such store."))

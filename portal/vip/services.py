@@ -457,7 +457,8 @@ def _plugin_checks(data: Mapping[str, Any]) -> None:
     if plugins is None:
         return
     errors: dict[str, list[object]] = {}
-    for result in plugins.hook.portal_validate_member(data=dict(data), strictness="vip"):
+    validate = plugins.caller("portal_validate_member")  # enabled plugins only
+    for result in validate(data=dict(data), strictness="vip"):
         for name, found in (result or {}).items():
             errors.setdefault(name, []).extend(found)
     if errors:

@@ -185,7 +185,7 @@ def test_plugin_failing_on_import_is_recorded_and_the_app_still_starts(
 def test_plugins_list_shows_the_failure(app_factory, broken_plugin):
     result = app_factory().test_cli_runner().invoke(args=["portal", "plugins", "list"])
     assert result.exit_code == 0, result.output
-    assert "broken - [FAILED] hooks: -" in result.output
+    assert "broken - [FAILED, disabled] hooks: -" in result.output
     assert "  RuntimeError: broken on import" in result.output
 
 
@@ -194,7 +194,7 @@ def test_plugins_list_prints_each_plugin_with_version_and_hooks(runner):
     assert result.exit_code == 0, result.output
     for name in sorted(BUNDLED):
         assert (
-            f"{name} 0.1.0 [loaded] hooks: portal_blueprints, portal_translation_dirs"
+            f"{name} 0.1.0 [loaded, enabled] hooks: portal_blueprints, portal_translation_dirs"
             in result.output
         )
 
