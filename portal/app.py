@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
     from portal.members.views import bp as members_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.openings.views import bp as openings_bp
+    from portal.plugins.views import bp as plugins_bp
     from portal.reports.views import bp as reports_bp
     from portal.sla.views import bp as sla_bp
     from portal.spotchecks.views import bp as spotchecks_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
         openings_bp,
         spotchecks_bp,
         reports_bp,
+        plugins_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

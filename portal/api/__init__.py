@@ -37,6 +37,7 @@ def init_api(app: Flask) -> None:
     from portal.members.api import blp as members_blp
     from portal.notifications.api import blp as notifications_blp
     from portal.openings.api import blp as openings_blp
+    from portal.plugins.api import blp as plugins_blp
     from portal.reports.api import blp as reports_blp
     from portal.sla.api import blp as sla_blp
     from portal.spotchecks.api import blp as spotchecks_blp
@@ -74,6 +75,7 @@ def init_api(app: Flask) -> None:
         openings_blp,
         spotchecks_blp,
         reports_blp,
+        plugins_blp,
     ):
         csrf.exempt(blp)  # bearer tokens, never cookies: no cross-site request can use them
         api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix}")

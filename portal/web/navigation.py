@@ -43,6 +43,8 @@ def nav_items(user: User | None) -> list[dict[str, Any]]:
         items.append({"label": _("Spot checks"), "url": url_for("spotchecks.list_checks")})
     if can(user, Action.VIEW_SLA_REPORT):
         items.append({"label": _("SLA report"), "url": url_for("reports.sla_report")})
+    if can(user, Action.MANAGE_PLUGINS):
+        items.append({"label": _("Plugins"), "url": url_for("plugins.list_plugins")})
     if can(user, Action.VIEW_AUDIT):
         items.append({"label": _("Audit log"), "url": url_for("audit.list_events")})
     plugins = current_app.extensions["portal.plugins"]

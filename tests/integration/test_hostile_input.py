@@ -170,6 +170,9 @@ FORMS: dict[str, list[str]] = {
     "/leave": ["user_id", "starts_at", "ends_at", "deputy_id", "reason", "submit"],
     "/leave/{leave}/cancel": ["submit"],
     "/sla/tasks/{task}/reassign": ["user_id", "reason", "submit"],
+    # plugins (the registry)
+    "/admin/plugins/{plugin}/enable": ["submit"],
+    "/admin/plugins/{plugin}/disable": ["submit"],
 }
 #: confirmation forms: posting them does what the button says, so something changes by design
 CONFIRMATIONS = {
@@ -181,6 +184,8 @@ CONFIRMATIONS = {
     "/vip/files/{file}/submit",  # submits a complete draft
     "/openings/{request}/activate",  # activates an opened account
     "/leave/{leave}/cancel",  # cancels the leave period
+    "/admin/plugins/{plugin}/enable",  # enables the plugin (it already is)
+    "/admin/plugins/{plugin}/disable",  # disables the plugin
 }
 
 #: who fills in each form, and where (``{name}`` as in FORMS): (form, person, url). The hostile
@@ -451,6 +456,7 @@ def world(
         "request_to_reject": requests_to_decide[1],
         "li": li.id,
         "manager": store_manager.id,
+        "plugin": "restaurant",  # a bundled plugin; a name, not an id
     }
     ids.update({argument: ids[name] for argument, name in _ID_NAMES.items()})
     people = {
@@ -566,6 +572,7 @@ _ID_NAMES = {
     "item_id": "item",
     "leave_id": "leave",
     "task_id": "task",
+    "name": "plugin",
 }
 
 
