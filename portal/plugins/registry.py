@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.accounts.permissions import Action, require
 from portal.audit.services import record
-from portal.errors import NotFound, ValidationFailed
+from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.plugins.manager import PluginInfo, PluginManager
 from portal.plugins.models import PluginState
 
@@ -175,6 +175,17 @@ def set_enabled(session: Session, *, actor: User, name: str, enabled: bool) -> P
     was_enabled = info.loaded and (state is None or state.enabled)
     if was_enabled == enabled:
         return plugin_status(session, name)
+    if state is None:
+        # the first change of this plugin: two admins at once must not both insert its row
+        try:
+            with session.begin_nested():
+                state = PluginState(name=name, enabled=was_enabled, changed_at=clock.now())
+                session.add(state)
+                session.flush()
+        except IntegrityError:
+            raise Conflict(
+                _l("Someone else changed this plugin at the same moment. Reload and try again.")
+            ) from None
     record(
         session,
         actor=actor,
@@ -184,9 +195,6 @@ def set_enabled(session: Session, *, actor: User, name: str, enabled: bool) -> P
         before={"enabled": was_enabled},
         after={"enabled": enabled},
     )
-    if state is None:
-        state = PluginState(name=name)
-        session.add(state)
     state.enabled = enabled
     state.changed_at = clock.now()
     state.changed_by_id = actor.id
