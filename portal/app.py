@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -28,6 +28,16 @@ class PortalSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+@migrate.configure
+def _with_plugin_migrations(config: Any) -> Any:
+    """Alembic reads core's revisions and every loaded plugin's own branch (their
+    ``portal_migration_dirs()``), so ``upgrade heads`` migrates core and plugins at once."""
+    dirs = [str(PACKAGE_DIR / "migrations" / "versions")]
+    dirs += current_app.extensions.get("portal.migration_dirs", [])
+    config.set_main_option("version_locations", os.pathsep.join(dirs))
+    return config
 
 
 def translations_dir() -> Path:
@@ -94,6 +104,10 @@ def _init_extensions(app: Flask, plugins: PluginManager) -> None:
         compare_type=True,
         render_item=render_migration_item,
     )
+    # every loaded plugin's, disabled ones too: a disabled plugin's tables still exist
+    app.extensions["portal.migration_dirs"] = plugins.collect(
+        "portal_migration_dirs", every_plugin=True
+    )
     login_manager.init_app(app)
     csrf.init_app(app)
     translation_dirs = [str(translations_dir())]
@@ -108,16 +122,18 @@ def _init_extensions(app: Flask, plugins: PluginManager) -> None:
         default_timezone=app.config["PORTAL_DEFAULT_TIMEZONE"],
     )
     i18n.init_app(app)
+    from portal.accounts import permissions
     from portal.plugins import registry
 
     registry.init_app(app, plugins)
+    permissions.init_app(app, plugins)
     # Models must be imported before anything inspects the metadata (migrations, tests).
     from portal import models  # noqa: F401
 
 
 def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
     from portal.accounts.views import bp as accounts_bp
-    from portal.api import init_api
+    from portal.api import init_api, register_plugin_blueprint
     from portal.audit.views import bp as audit_bp
     from portal.members.ownership_views import bp as ownership_bp
     from portal.members.views import bp as members_bp
@@ -154,7 +170,7 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
     owners: dict[str, str] = {}
     for plugin_name, blueprints in plugins.collect_by_plugin("portal_blueprints"):
         for blueprint in blueprints:
-            app.register_blueprint(blueprint)
+            register_plugin_blueprint(app, blueprint)
             owners[blueprint.name] = plugin_name
     app.extensions["portal.plugin_blueprints"] = owners
     register_error_handlers(app)

@@ -38,7 +38,7 @@ def _fail(exc: DomainError) -> None:
 @click.option("--demo/--no-demo", default=True, help="Load demo data into an empty database.")
 def setup_command(demo: bool) -> None:
     """Migrate the database and, the first time only, load the demo data."""
-    upgrade()
+    upgrade(revision="heads")  # core and every plugin branch
     fresh = db.session.scalar(select(Store.id).limit(1)) is None
     if demo and fresh:
         from portal.demo import load_demo_data

@@ -6,6 +6,7 @@ from portal.members.models import Member
 from portal.notifications import models as notifications_models
 from portal.openings import models as openings_models
 from portal.plugins import models as plugins_models
+from portal.records import models as records_models
 from portal.sla import models as sla_models
 from portal.spotchecks import models as spotchecks_models
 from portal.stores.models import Store
@@ -22,6 +23,7 @@ __all__ = [
     "notifications_models",
     "openings_models",
     "plugins_models",
+    "records_models",
     "sla_models",
     "spotchecks_models",
     "vip_models",

@@ -1,14 +1,18 @@
 """Who may do what: one declared table, one ``can`` function (DESIGN: Security).
 
 Views and API endpoints never decide access themselves; services call ``require`` with
-the object, so a check covers the object's store, not only the actor's role.
+the object, so a check covers the object's store, not only the actor's role. Plugins add
+their own actions (``restaurant.record_visit``) through ``portal_permissions()``; those are
+checked by the same ``can`` against the same store-scoped grants.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from flask import Flask, current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.roles import Role
@@ -16,6 +20,7 @@ from portal.errors import NotFound, PermissionDenied
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
+    from portal.plugins.manager import PluginManager
 
 
 class Action(StrEnum):
@@ -102,7 +107,66 @@ OWNER_ACTIONS = frozenset({Action.VIEW_MEMBER, Action.VIEW_MEMBER_CONTACTS, Acti
 REFERRER_ACTIONS = frozenset({Action.VIEW_MEMBER, Action.VIEW_MEMBER_CONTACTS})
 
 
-def can(actor: User | None, action: Action, obj: object = None) -> bool:
+@dataclass(frozen=True)
+class Permission:
+    """A plugin's action and the roles allowed it (``portal_permissions()``).
+
+    ``action`` is ``<plugin>.<verb_noun>``: the plugin's name first, so two plugins never
+    share an action and the authorization matrix can tell whose it is.
+    """
+
+    action: str
+    roles: frozenset[Role]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", frozenset(Role(role) for role in self.roles))
+
+
+_PLUGIN_PERMISSIONS = "portal.permissions"
+
+
+def collect_plugin_permissions(plugins: PluginManager) -> dict[str, frozenset[Role]]:
+    """Every loaded plugin's actions, checked once at start-up: an action outside the
+    plugin's own namespace, a core action's name or one declared twice stops the app."""
+    table: dict[str, frozenset[Role]] = {}
+    for plugin_name, permissions in plugins.collect_by_plugin("portal_permissions"):
+        for permission in permissions:
+            if not isinstance(permission, Permission):
+                raise TypeError(f"{plugin_name}: portal_permissions must return Permission items")
+            if not permission.action.startswith(f"{plugin_name}."):
+                raise ValueError(
+                    f"{plugin_name}: action {permission.action!r} must start with {plugin_name}."
+                )
+            if permission.action in table:
+                raise ValueError(f"{plugin_name}: action {permission.action!r} declared twice")
+            table[permission.action] = permission.roles
+    return table
+
+
+def init_app(app: Flask, plugins: PluginManager) -> None:
+    app.extensions[_PLUGIN_PERMISSIONS] = collect_plugin_permissions(plugins)
+
+
+def roles_allowed(action: Action | str) -> frozenset[Role]:
+    """The roles allowed ``action``: a core :class:`Action` or a plugin's action name."""
+    if isinstance(action, Action):
+        return PERMISSIONS[action]
+    if action in Action.__members__.values():
+        return PERMISSIONS[Action(action)]
+    declared: dict[str, frozenset[Role]] = (
+        current_app.extensions.get(_PLUGIN_PERMISSIONS, {}) if has_app_context() else {}
+    )
+    if action not in declared:
+        raise KeyError(f"no permission declares the action {action!r}")
+    return declared[action]
+
+
+def plugin_actions() -> dict[str, frozenset[Role]]:
+    """The actions plugins declared in this app, with their roles."""
+    return dict(current_app.extensions.get(_PLUGIN_PERMISSIONS, {}))
+
+
+def can(actor: User | None, action: Action | str, obj: object = None) -> bool:
     """Whether ``actor`` may take ``action`` on ``obj`` (None for actions without an object)."""
     if actor is None or not actor.is_enabled:
         return False
@@ -111,23 +175,25 @@ def can(actor: User | None, action: Action, obj: object = None) -> bool:
     if action in REFERRER_ACTIONS and getattr(obj, "referrer_id", None) == actor.id:
         return True
     store_id = _store_of(obj)
-    return any(actor.has_role(role, store_id) for role in PERMISSIONS[action])
+    return any(actor.has_role(role, store_id) for role in roles_allowed(action))
 
 
-def stores_in_scope(actor: User, action: Action) -> set[int] | None:
+def stores_in_scope(actor: User, action: Action | str) -> set[int] | None:
     """Store ids the actor may take ``action`` in; None means every store."""
     ids: set[int] = set()
     if not actor.is_enabled:
         return ids  # a disabled account keeps its grants on record but can do nothing
     for grant in actor.grants:
-        if Role(grant.role) in PERMISSIONS[action]:
+        if Role(grant.role) in roles_allowed(action):
             if grant.store_id is None:
                 return None
             ids.add(grant.store_id)
     return ids
 
 
-def require(actor: User | None, action: Action, obj: object = None, *, hide: bool = False) -> None:
+def require(
+    actor: User | None, action: Action | str, obj: object = None, *, hide: bool = False
+) -> None:
     """Raise unless allowed; ``hide`` answers NotFound so the object's existence stays secret."""
     if can(actor, action, obj):
         return

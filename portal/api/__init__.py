@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template, send_from_directory
 from flask_smorest import Api
+from flask_smorest import Blueprint as ApiBlueprint
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.wrappers import Response
 
@@ -77,6 +78,19 @@ def init_api(app: Flask) -> None:
         reports_blp,
         plugins_blp,
     ):
-        csrf.exempt(blp)  # bearer tokens, never cookies: no cross-site request can use them
-        api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix}")
+        _register_api_blueprint(api, blp)
     app.register_blueprint(docs_bp)
+
+
+def _register_api_blueprint(api: Api, blp: ApiBlueprint) -> None:
+    csrf.exempt(blp)  # bearer tokens, never cookies: no cross-site request can use them
+    api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix or ''}")
+
+
+def register_plugin_blueprint(app: Flask, blueprint: Blueprint) -> None:
+    """A plugin's pages go to the app; its flask-smorest blueprints join ``/api/v1`` and
+    the OpenAPI document like the core's."""
+    if isinstance(blueprint, ApiBlueprint):
+        _register_api_blueprint(app.extensions["portal.api"], blueprint)
+    else:
+        app.register_blueprint(blueprint)

@@ -22,6 +22,7 @@ from portal.events import emit
 from portal.members import contacts as c
 from portal.members import validators as v
 from portal.members.models import Member, MemberContact, MemberSource, MemberStatus
+from portal.members.plugin_rules import apply_plugin_rules
 from portal.pagination import Page, SortKey, paginate
 from portal.stores.models import Store
 
@@ -94,6 +95,10 @@ def register_member(session: Session, *, data: Registration, terms_version: str)
     assert store is not None
     assert mobile is not None
     assert full_name is not None
+    apply_plugin_rules(
+        {"full_name": full_name, "mobile": mobile, "email": email, "store_id": store.id},
+        strictness="member",
+    )
 
     if _mobile_taken(session, store.id, mobile):
         raise _already_registered()
@@ -225,6 +230,8 @@ def update_profile(
         if picked is not None or name in changes.clear:
             values[name] = errors.check(name, v.check_picked_date, picked, today=today)
     errors.raise_if_any()
+    if values:
+        apply_plugin_rules({**_snapshot(member), **values}, strictness="member")
 
     before = _snapshot(member)
     for name, value in values.items():

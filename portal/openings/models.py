@@ -1,4 +1,4 @@
-"""Tables of the openings package: account requests (R6) and record numbers (R25)."""
+"""Tables of the openings package: account requests (R6)."""
 
 from __future__ import annotations
 
@@ -6,31 +6,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.database import UTCDateTime
 from portal.extensions import db
 from portal.stores.models import Store
-
-
-class RecordCounter(db.Model):
-    """R25: the last sequence number issued per department prefix and year.
-
-    One row per (prefix, year), incremented with a single atomic upsert, so two requests
-    filed at the same instant on different workers never share a number.
-    """
-
-    __tablename__ = "record_counter"
-
-    #: issuing department's abbreviation, e.g. ZBKF (总部客服, head-office service)
-    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    value: Mapped[int] = mapped_column(Integer)
-
-    def __repr__(self) -> str:
-        return f"<RecordCounter {self.prefix}-{self.year}={self.value}>"
 
 
 class RequestStatus(StrEnum):

@@ -25,8 +25,8 @@ from portal.notifications import services as notifications
 from portal.notifications.models import Channel
 from portal.openings import messages
 from portal.openings.models import AccountRequest, RequestStatus
-from portal.openings.numbering import next_number
 from portal.pagination import Page, SortKey, paginate
+from portal.records.numbering import next_number
 from portal.sla import services as sla
 from portal.sla.models import SlaTask
 from portal.stores.models import Store

@@ -14,15 +14,21 @@ from portal.plugins.markers import hookspec
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import date, datetime
 
     import click
     from flask import Blueprint
+    from sqlalchemy.orm import Session
 
     from portal.accounts.models import User
+    from portal.accounts.permissions import Permission
+    from portal.compliance.catalogue import Violation
     from portal.events import Event
     from portal.members.models import Member
+    from portal.memberships.policies import RefundPolicy, RightsAndObligations
     from portal.notifications.models import Notification
     from portal.sla.policies import SlaPolicy
+    from portal.stores.models import Store
     from portal.vip.fields import FieldSpec
 
 
@@ -31,26 +37,33 @@ if TYPE_CHECKING:
 
 @hookspec
 def portal_blueprints() -> Iterable[Blueprint]:
-    """Flask blueprints the plugin serves (pages, API endpoints, static files).
+    """Flask blueprints the plugin serves: pages, templates, static files and API endpoints.
 
     Called once while the app is created; every blueprint of every loaded plugin is
-    registered (Flask cannot unregister one later). All implementations are called.
+    registered (Flask cannot unregister one later), and while the plugin is disabled its
+    routes answer 404. All implementations are called.
 
-    :return: an iterable of :class:`flask.Blueprint`.
+    A plain :class:`flask.Blueprint` serves pages; give it ``template_folder`` (templates
+    under ``templates/<plugin>/``) and ``static_folder`` as needed. A
+    :class:`portal.api.blueprint.Blueprint` (flask-smorest) is an API blueprint: it is
+    mounted under ``/api/v1`` + its ``url_prefix``, exempt from CSRF (bearer tokens only),
+    and documented in ``/api/v1/openapi.json``.
 
-    .. note:: Until the plugin registry arrives (issue 5), ``PORTAL_PLUGINS`` is the only
-       switch; once a plugin can be disabled at runtime, its routes will answer 404.
+    :return: an iterable of blueprints of either kind.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.3 API blueprints join ``/api/v1`` and the OpenAPI document.
 
     Example::
 
         bp = Blueprint("restaurant", __name__, url_prefix="/restaurant",
                        template_folder="templates")
+        api = portal.api.blueprint.Blueprint("restaurant_api", __name__,
+                                             url_prefix="/restaurant")
 
         @hookimpl
         def portal_blueprints():
-            return [bp]
+            return [bp, api]
     """
 
 
@@ -96,22 +109,46 @@ def portal_translation_dirs() -> Iterable[str]:
 
 @hookspec
 def portal_migration_dirs() -> Iterable[str]:
-    """Alembic version directories of the plugin (its own branch on top of core's head).
+    """Alembic version directories of the plugin: its own branch on top of core's schema.
 
-    All implementations are called.
+    Called once while the app is created, for every loaded plugin (disabled ones too:
+    their tables stay). ``flask portal setup`` upgrades to ``heads``: core and every
+    branch. The plugin's first revision has ``down_revision = None``,
+    ``branch_labels = ("<plugin>",)`` and ``depends_on`` the core revision it needs;
+    its tables are prefixed ``<plugin>_``. All implementations are called.
 
-    :return: an iterable of absolute directory paths.
-
-    .. note:: Declared now so plugins can rely on the name; the migration environment
-       starts reading it when the first plugin ships tables.
+    :return: an iterable of absolute directory paths holding revision files.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.3 read by the migration environment.
 
     Example::
 
         @hookimpl
         def portal_migration_dirs():
             return [str(Path(__file__).parent / "migrations")]
+    """
+
+
+@hookspec
+def portal_permissions() -> Iterable[Permission]:
+    """Actions the plugin checks, with the roles allowed each.
+
+    Called once while the app is created. Each action is named ``<plugin>.<verb_noun>``
+    (another name stops the app at start-up) and is then checked like a core action:
+    ``can(actor, "restaurant.record_visit", visit)`` is true when the actor holds one of
+    the roles for the object's store (``obj.store_id``) or for every store. All
+    implementations are called.
+
+    :return: an iterable of :class:`portal.accounts.permissions.Permission`.
+
+    .. versionadded:: 0.3
+
+    Example::
+
+        @hookimpl
+        def portal_permissions():
+            return [Permission("restaurant.record_visit", {Role.STAFF, Role.STORE_MANAGER})]
     """
 
 
@@ -161,6 +198,29 @@ def portal_member_sections(member: Member, viewer: User) -> Iterable[dict[str, A
     """
 
 
+@hookspec
+def portal_dashboard_items(user: User) -> Iterable[dict[str, Any]]:
+    """Entries for the "your work" panel of a staff member's home page.
+
+    Called while the home page is rendered for ``user`` (who holds at least one staff
+    role). All implementations are called; their entries follow the core's.
+
+    :param user: the logged-in account.
+    :return: an iterable of ``{"label": str, "url": str}``, optionally with ``"counts"``: a
+        list of ``(label, number, url)`` shown beside the entry (cap large numbers yourself).
+
+    .. versionadded:: 0.3
+
+    Example::
+
+        @hookimpl
+        def portal_dashboard_items(user):
+            if not can(user, "restaurant.record_visit"):
+                return []
+            return [{"label": _("Record a visit"), "url": url_for("restaurant.new_visit")}]
+    """
+
+
 # --- rules ----------------------------------------------------------------------------------
 
 
@@ -168,17 +228,16 @@ def portal_member_sections(member: Member, viewer: User) -> Iterable[dict[str, A
 def portal_validate_member(data: dict[str, Any], strictness: str) -> dict[str, list[str]] | None:
     """Extra checks on a member or VIP file before it is saved.
 
-    Called after the core's R2 checks passed. All implementations are called and their
-    errors merged.
+    Called after the core's R2 checks passed: on self-registration and profile edits with
+    ``"member"``, when a VIP file is submitted with ``"vip"``. All implementations are
+    called and their errors merged; any error refuses the whole save.
 
     :param data: the normalized field values about to be saved.
     :param strictness: ``"member"`` or ``"vip"``.
     :return: ``{field: [message, ...]}`` for wrong fields, or None when all is well.
 
-    .. note:: Declared in 0.1 so plugins can be written against it; the member services
-       do not call it yet.
-
     .. versionadded:: 0.1
+    .. versionchanged:: 0.3 called for member records too.
 
     Example::
 
@@ -213,6 +272,31 @@ def portal_vip_fields(stage: int) -> Iterable[FieldSpec]:
     """
 
 
+@hookspec(firstresult=True)
+def portal_vip_qualifies(member: Member, store: Store, month: date) -> bool | str | None:
+    """Whether a customer qualifies to become a VIP of a store (R22 for restaurants).
+
+    Called before a VIP file is started. ``firstresult``: the first implementation that
+    returns something other than None decides; with no answer, everyone qualifies.
+
+    :param member: the customer.
+    :param store: the store the VIP file would belong to.
+    :param month: the first day of the current month in the store's time zone.
+    :return: True to let the file start; False, or a translated message saying why, to
+        refuse it; None for no opinion.
+
+    .. versionadded:: 0.3
+
+    Example::
+
+        @hookimpl
+        def portal_vip_qualifies(member, store, month):
+            if visits_in(member, month) >= 2:
+                return True
+            return _("Two visits in a calendar month make a VIP (R22).")
+    """
+
+
 @hookspec
 def portal_sla_policies() -> Iterable[SlaPolicy]:
     """SLA policies a vertical adds (a 48-hour repair promise, a rectification deadline).
@@ -231,6 +315,77 @@ def portal_sla_policies() -> Iterable[SlaPolicy]:
         def portal_sla_policies():
             return [SlaPolicy(key="renovation_repair", label=_l("Repair contact"),
                               duration=timedelta(hours=48), decider_roles=(Role.STORE_MANAGER,))]
+    """
+
+
+# --- memberships and compliance -------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def portal_rights_and_obligations(membership_type: str) -> RightsAndObligations | None:
+    """The rights and obligations of a membership type (R15), shown to its members.
+
+    ``firstresult``: the first implementation that knows the type answers. An operator's
+    own list, edited on the admin page, takes precedence over every plugin's.
+
+    :param membership_type: the type's key, e.g. ``"exchange.trading"``.
+    :return: :class:`portal.memberships.policies.RightsAndObligations`, or None when the
+        plugin does not know the type.
+
+    .. versionadded:: 0.3
+
+    Example::
+
+        @hookimpl
+        def portal_rights_and_obligations(membership_type):
+            if membership_type != "exchange.trading":
+                return None
+            return RightsAndObligations(rights=(_("Trade under the rules"),),
+                                        obligations=(_("Pay the fees"),))
+    """
+
+
+@hookspec
+def portal_violation_catalogue() -> Iterable[Violation]:
+    """Violations compliance works from (R17, R19-R21), each with the measures allowed.
+
+    Called when a case is opened or the catalogue is shown. All implementations are
+    called; a code used twice is refused at start-up.
+
+    :return: an iterable of :class:`portal.compliance.catalogue.Violation`.
+
+    .. versionadded:: 0.3
+
+    Example::
+
+        @hookimpl
+        def portal_violation_catalogue():
+            return [Violation("EX-P01", _("Trading without the trader's instruction"),
+                              ViolationKind.PROHIBITED_ACT,
+                              frozenset({Measure.WRITTEN_CIRCULAR, Measure.SUSPENSION}))]
+    """
+
+
+@hookspec(firstresult=True)
+def portal_refund_policy(membership_type: str, ended_by: str) -> RefundPolicy | None:
+    """How the risk deposit of an ended membership is refunded (R16).
+
+    Called when a membership ends. ``firstresult``: the first policy returned applies;
+    with none, the deposit is refunded whole at the announcement.
+
+    :param membership_type: the type's key.
+    :param ended_by: ``"member"`` (ended by the member), ``"announcement"`` (terminated
+        by announcement) or ``"revocation"``.
+    :return: :class:`portal.memberships.policies.RefundPolicy`, or None.
+
+    .. versionadded:: 0.3
+
+    Example::
+
+        @hookimpl
+        def portal_refund_policy(membership_type, ended_by):
+            return RefundPolicy((RefundTranche(4, Decimal("0.40")),
+                                 RefundTranche(6, Decimal("0.60"))))
     """
 
 
@@ -270,7 +425,8 @@ def portal_notification_send(notification: Notification, text: str) -> bool | No
 
 @hookspec
 def portal_on_event(event: Event) -> None:
-    """React to something that happened (``member.registered``, ``member.updated`` ...).
+    """React to something that happened: ``member.registered``, ``vip.approved``,
+    ``vip.rejected``, ``sla.breached`` ... (the list is in ``docs/plugins.md``).
 
     Called after the transaction that caused the event committed; an exception in a
     plugin is logged and does not undo the change or stop other plugins.
@@ -288,4 +444,28 @@ def portal_on_event(event: Event) -> None:
         def portal_on_event(event):
             if event.name == "member.registered":
                 send_welcome(event.data["member_id"])
+    """
+
+
+@hookspec
+def portal_tick(session: Session, now: datetime) -> int | None:
+    """Time-driven work of the plugin (greetings on the day, due reminders).
+
+    Called by every run of ``flask portal tick`` (every minute under ``make run``), after
+    the SLA engine's steps, once per enabled plugin. The core commits after each plugin;
+    an exception is logged and rolled back and the other plugins still run. Several tick
+    runners may run at once (on several machines): make the work idempotent, e.g. with
+    the notification outbox's ``key``.
+
+    :param session: the database session to work in; do not commit it.
+    :param now: the current instant (UTC), from the portal's clock.
+    :return: how many things were done (shown in the tick's output), or None.
+
+    .. versionadded:: 0.3
+
+    Example::
+
+        @hookimpl
+        def portal_tick(session, now):
+            return send_birthday_greetings(session, now=now)
     """

@@ -34,6 +34,7 @@ from portal.accounts.permissions import Action, can, require
 from portal.accounts.roles import Role
 from portal.audit.services import record
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from portal.events import emit
 from portal.notifications import messages
 from portal.notifications.models import Channel
 from portal.pagination import Page, SortKey, paginate
@@ -1171,6 +1172,8 @@ class TickResult:
     delivered: int = 0
     #: steps another runner fired first (compare-and-set lost)
     skipped: int = 0
+    #: things the plugins' ``portal_tick`` did (greetings sent, reminders queued ...)
+    plugin_work: int = 0
     details: list[str] = field(default_factory=list, repr=False)
 
     def add(self, other: TickResult) -> None:
@@ -1183,6 +1186,7 @@ class TickResult:
             "notified",
             "delivered",
             "skipped",
+            "plugin_work",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -1190,7 +1194,8 @@ class TickResult:
         return (
             f"tasks {self.tasks}, reminded {self.reminded}, escalated {self.escalated}, "
             f"breached {self.breached}, uncovered {self.uncovered}, notified {self.notified}, "
-            f"delivered {self.delivered}, skipped {self.skipped}"
+            f"delivered {self.delivered}, skipped {self.skipped}, "
+            f"plugin work {self.plugin_work}"
         )
 
 
@@ -1306,6 +1311,15 @@ def _record_step(
             "sla.breached",
             actor=None,
             after={"policy": policy.key, "due_at": _iso(task.due_at), "breached_at": _iso(now)},
+        )
+        emit(
+            session,
+            "sla.breached",
+            task_id=task.id,
+            policy=policy.key,
+            subject_type=task.subject_type,
+            subject_id=task.subject_id,
+            store_id=task.store_id,
         )
     if step.kind == StepKind.ESCALATE:
         result.escalated += 1

@@ -20,6 +20,9 @@ from portal.clock import FrozenClock
 from portal.testing import require_all
 from portal.testing.postgres import PostgresUnavailable, throwaway_cluster
 
+#: the browser-journey fixtures (live_server, live_data, log_in) come with these
+pytest_plugins = ["portal.testing.browser"]
+
 #: every test starts at this instant unless it moves the clock
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 PASSWORD = "correct-horse-battery"  # noqa: S105 - test accounts only
@@ -81,7 +84,7 @@ def _migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     yield app
     with app.app_context():
         db.engine.dispose()  # close pooled connections before the cluster stops
@@ -141,6 +144,26 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def register_plugin(app: Flask) -> Iterator[Callable[[object, str], object]]:
+    """``register_plugin(obj, name)`` adds a throwaway plugin to ``app`` for one test.
+
+    Hooks called per request or per event see it at once; start-up hooks (blueprints,
+    migrations, permissions) were collected when the app was built and do not.
+    """
+    plugins = app.extensions["portal.plugins"]
+    names: list[str] = []
+
+    def register(plugin: object, name: str) -> object:
+        plugins.register(plugin, name)
+        names.append(name)
+        return plugin
+
+    yield register
+    for name in names:
+        plugins.unregister(name)
 
 
 # --- factories -----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from portal.i18n import local_datetime, zone_of
 from portal.members import ownership
 from portal.members import validators as v
 from portal.members.models import Member, MemberStatus
+from portal.members.plugin_rules import apply_plugin_rules
 from portal.notifications import messages
 from portal.notifications import services as notifications
 from portal.notifications.models import Channel
@@ -174,8 +175,9 @@ def start_file(session: Session, *, actor: User, member: Member) -> VipFile:
         raise Conflict(_l("This customer already has a VIP file in progress."))
     if approved_file_of(session, member) is not None:
         raise Conflict(_l("This customer is already an approved VIP."))
-
     today = _today(member)
+    _require_qualification(member, today.replace(day=1))
+
     data: dict[str, Any] = {}
     known = {
         "full_name": member.full_name,
@@ -224,6 +226,19 @@ def start_file(session: Session, *, actor: User, member: Member) -> VipFile:
     )
     emit(session, "vip.started", vip_file_id=file.id, member_id=member.id, store_id=file.store_id)
     return file
+
+
+def _require_qualification(member: Member, month: date) -> None:
+    """A vertical's VIP qualification (``portal_vip_qualifies``, R22 for restaurants)."""
+    from flask import current_app
+
+    plugins = current_app.extensions["portal.plugins"]
+    verdict = plugins.caller("portal_vip_qualifies")(member=member, store=member.store, month=month)
+    if verdict is None or verdict is True:
+        return
+    if verdict is False:
+        verdict = _l("This customer does not meet the store's VIP qualification yet.")
+    raise Conflict(verdict)
 
 
 def save_draft(
@@ -338,7 +353,7 @@ def submit(session: Session, *, actor: User, file: VipFile) -> VipFile:
         )
     data = _recheck(file)
     _refuse_insiders(session, data)
-    _plugin_checks(data)
+    apply_plugin_rules(data, strictness="vip")
 
     task = task_of(session, file)
     resumed = task is not None
@@ -443,24 +458,6 @@ def _refuse_insiders(session: Session, data: Mapping[str, Any]) -> None:
                 "cannot become VIPs (R3)."
             )
         ]
-    if errors:
-        raise ValidationFailed(errors)
-
-
-def _plugin_checks(data: Mapping[str, Any]) -> None:
-    """Verticals' own rules on a VIP file (``portal_validate_member`` with ``"vip"``)."""
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
-        return
-    plugins = current_app.extensions.get("portal.plugins")
-    if plugins is None:
-        return
-    errors: dict[str, list[object]] = {}
-    validate = plugins.caller("portal_validate_member")  # enabled plugins only
-    for result in validate(data=dict(data), strictness="vip"):
-        for name, found in (result or {}).items():
-            errors.setdefault(name, []).extend(found)
     if errors:
         raise ValidationFailed(errors)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from portal import clock
@@ -67,4 +67,7 @@ def work_links(user: User) -> list[dict[str, Any]]:
         links.append({"label": _("Leave and deputies"), "url": url_for("sla.leave_page")})
     if can(user, Action.VIEW_SLA_REPORT):
         links.append({"label": _("Customers per referrer"), "url": url_for("ownership.report")})
+    links.extend(
+        current_app.extensions["portal.plugins"].collect("portal_dashboard_items", user=user)
+    )
     return links

@@ -6,7 +6,7 @@ import inspect
 import logging
 import re
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
@@ -41,22 +41,6 @@ class BrokenListener:
     @hookimpl
     def portal_on_event(self, event: Event) -> None:
         raise RuntimeError("listener bug")
-
-
-@pytest.fixture
-def register_plugin(app: Flask) -> Iterator[Callable[[object, str], object]]:
-    """``register_plugin(obj, name)`` adds a plugin to the app for one test only."""
-    plugins: PluginManager = app.extensions["portal.plugins"]
-    names: list[str] = []
-
-    def register(plugin: object, name: str) -> object:
-        plugins.register(plugin, name)
-        names.append(name)
-        return plugin
-
-    yield register
-    for name in names:
-        plugins.unregister(name)
 
 
 @pytest.fixture

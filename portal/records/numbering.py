@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.openings.models import RecordCounter
+from portal.records.models import RecordCounter
 
 
 def next_number(session: Session, *, prefix: str, year: int, width: int = 6) -> str:

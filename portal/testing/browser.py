@@ -1,8 +1,11 @@
-"""Browser journeys against the real app, served by werkzeug in a thread, with CSRF on.
+"""Fixtures for browser journeys (core's and plugins'): the real app served by werkzeug in a
+thread, with CSRF on, and pytest-playwright's ``page`` in Debian's chromium.
 
-The app gets its own SQLite file and is migrated with the Alembic revisions; one open
-store and one admin are created through the services, as an operator would at the shell.
-Playwright drives Debian's chromium (``/usr/bin/chromium``); it never downloads a browser.
+The app gets its own SQLite file and is migrated with the Alembic revisions (core and every
+plugin branch); one open store and one admin are created through the services, as an
+operator would at the shell. Playwright drives ``/usr/bin/chromium``; it never downloads a
+browser. ``live_data`` builds further data through the services; ``log_in(page, login)``
+logs a page in. Mark journeys ``@pytest.mark.e2e``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import expect
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from portal.testing.fixtures import PASSWORD, make_app, skip_or_fail
@@ -56,7 +58,7 @@ def _seed(app: Flask) -> None:
     from portal.stores.services import StoreData, create_store
 
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         actor: Any = ShellOperator("test-setup")
         create_store(db.session, actor=actor, data=StoreData(code="XA01", name=STORE_NAME))
         admin = create_account(
@@ -95,14 +97,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             db.engine.dispose()
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def _patient_expect() -> None:
     """Assertions wait up to 10 s (default 5 s): the machine may be busy with other suites."""
+    from playwright.sync_api import expect
+
     expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="session")
-def base_url(live_server: LiveServer) -> str:
+def base_url(live_server: LiveServer, _patient_expect: None) -> str:
     """pytest-playwright gives every context this base URL: ``page.goto("/register")``."""
     return live_server.url
 
@@ -125,7 +129,7 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "locale": "en-US"}
 
 
-# --- the VIP lifecycle journeys (issue 4) ---------------------------------------------------
+# --- building data in the live server -------------------------------------------------------
 
 
 class LiveData:
@@ -233,6 +237,8 @@ def live_data(live_server: LiveServer) -> LiveData:
 def log_in(live_server: LiveServer) -> Any:
     """``log_in(page, login)``: through the login form, landing on the home page."""
     import re
+
+    from playwright.sync_api import expect
 
     def do(page: Any, login: str) -> None:
         page.goto("/login")

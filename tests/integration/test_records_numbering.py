@@ -7,7 +7,7 @@ import threading
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
-from portal.openings.numbering import last_number, next_number
+from portal.records.numbering import last_number, next_number
 
 
 def test_r25_two_sessions_at_once_never_share_a_number(app):

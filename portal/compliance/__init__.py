@@ -1,0 +1,1 @@
+"""Compliance: the violation catalogue and the penalty ladder measures are drawn from."""

@@ -1,0 +1,1 @@
+"""Exchange-style memberships: types with rights and obligations, fees, deposits, refunds."""

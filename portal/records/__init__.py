@@ -1,0 +1,1 @@
+"""Records shared by every capability: document numbering (R25)."""
