@@ -1,19 +1,28 @@
-"""The renovation plugin is a real installed plugin: discovered, serving its page, translated."""
+"""The renovation plugin is a real installed plugin: discovered, serving its pages, translated."""
 
 
 def test_plugin_is_discovered_through_its_entry_point(app):
     info = app.extensions["portal.plugins"].plugins["renovation"]
     assert info.loaded, info.error
     assert info.version == "0.1.0"
-    assert info.hooks == ["portal_blueprints", "portal_translation_dirs"]
+    assert sorted(info.hooks) == [
+        "portal_blueprints",
+        "portal_dashboard_items",
+        "portal_member_sections",
+        "portal_migration_dirs",
+        "portal_nav_items",
+        "portal_permissions",
+        "portal_sla_policies",
+        "portal_translation_dirs",
+    ]
 
 
-def test_about_page_tells_visitors_what_is_coming(client):
+def test_about_page_tells_visitors_what_it_offers(client):
     response = client.get("/renovation/about", headers={"Accept-Language": "en"})
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "<h1>Renovation</h1>" in body
-    assert "customer classes A, B and C" in body
+    assert "second complaint" in body
 
 
 def test_about_page_speaks_chinese_to_a_chinese_browser(client):
@@ -22,4 +31,12 @@ def test_about_page_speaks_chinese_to_a_chinese_browser(client):
     body = response.get_data(as_text=True)
     assert "<h1>家装服务</h1>" in body
     assert "首问负责" in body
-    assert "customer classes A, B and C" not in body
+    assert "second complaint" not in body
+
+
+def test_the_api_is_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "/api/v1/renovation/cases" in paths
+    assert "/api/v1/renovation/cases/{case_id}/close" in paths
+    params = paths["/api/v1/renovation/cases"]["post"]["parameters"]
+    assert any(p["name"] == "Idempotency-Key" for p in params)

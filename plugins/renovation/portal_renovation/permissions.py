@@ -1,0 +1,38 @@
+"""The renovation vertical's actions and the roles allowed each (``portal_permissions``).
+
+Store-scoped grants cover the cases of their store. R13 narrows acting further: of those
+allowed ``ACT_ON_CASE``, only the owner acts, unless they hold ``MANAGE_CASE`` too
+(the store manager as department head, R24).
+"""
+
+from __future__ import annotations
+
+from portal.accounts.permissions import Permission
+from portal.accounts.roles import Role
+
+#: log a call, letter or visit as a case, and act on the cases one owns (R13, R14)
+ACT_ON_CASE = "renovation.act_on_case"
+#: read the cases of a store
+VIEW_CASE = "renovation.view_case"
+#: act on any case of the store: the department head (R24)
+MANAGE_CASE = "renovation.manage_case"
+#: R24: issue a penalty notice to the responsible employee
+ISSUE_PENALTY = "renovation.issue_penalty"
+#: read every penalty notice of a store (each employee reads their own anyway)
+VIEW_PENALTIES = "renovation.view_penalties"
+
+PERMISSIONS = (
+    Permission(action=ACT_ON_CASE, roles=frozenset({Role.STAFF, Role.STORE_MANAGER})),
+    Permission(
+        action=VIEW_CASE,
+        roles=frozenset(
+            {Role.STAFF, Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}
+        ),
+    ),
+    Permission(action=MANAGE_CASE, roles=frozenset({Role.STORE_MANAGER})),
+    Permission(action=ISSUE_PENALTY, roles=frozenset({Role.STORE_MANAGER})),
+    Permission(
+        action=VIEW_PENALTIES,
+        roles=frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}),
+    ),
+)
