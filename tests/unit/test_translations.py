@@ -17,7 +17,11 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE_CATALOG = ROOT / "translations" / "zh_Hans" / "LC_MESSAGES" / "messages.po"
-PLUGIN_CATALOGS = sorted(ROOT.glob("plugins/*/portal_*/translations/zh_Hans/LC_MESSAGES/*.po"))
+PLUGIN_CATALOGS = sorted(
+    path
+    for top in ("plugins", "examples")
+    for path in ROOT.glob(f"{top}/*/portal_*/translations/zh_Hans/LC_MESSAGES/*.po")
+)
 ZH_CATALOGS = [CORE_CATALOG, *PLUGIN_CATALOGS]
 
 #: the keywords of ``make extract-messages``: babel's defaults plus ``-k _l -k lazy_gettext``

@@ -1,0 +1,1 @@
+"""Wine lists for Huiyuan Portal stores: the example plugin of the vendor guide."""
