@@ -20,13 +20,19 @@ from portal.clock import FrozenClock
 from portal.testing import require_all
 from portal.testing.postgres import PostgresUnavailable, throwaway_cluster
 
-#: the browser-journey fixtures (live_server, live_data, log_in) come with these
-pytest_plugins = ["portal.testing.browser"]
-
 #: every test starts at this instant unless it moves the clock
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 PASSWORD = "correct-horse-battery"  # noqa: S105 - test accounts only
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The browser-journey fixtures (``live_server``, ``live_data``, ``log_in``) join here,
+    after pytest-playwright registered its own ``base_url``, so that ours is the one used."""
+    from portal.testing import browser
+
+    if not config.pluginmanager.is_registered(browser):
+        config.pluginmanager.register(browser, "portal-browser")
 
 
 def skip_or_fail(reason: str) -> None:
