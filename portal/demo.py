@@ -449,6 +449,9 @@ def load_demo_data(session: Session) -> None:
             app.extensions.pop("portal.clock", None)
         else:
             app.extensions["portal.clock"] = original
+    session.flush()
+    # the verticals add theirs on top, in real time, through their own services
+    app.extensions["portal.plugins"].caller("portal_demo_data")(session=session)
 
 
 def _people(demo: _Demo) -> None:

@@ -152,6 +152,29 @@ def portal_permissions() -> Iterable[Permission]:
     """
 
 
+@hookspec
+def portal_demo_data(session: Session) -> None:
+    """Add the plugin's demo data to the core's (``flask portal setup``, ``make run``).
+
+    Called once, when the demo is loaded into an empty database, after the core's demo:
+    stores XA01, BJ01 and SH01 and the demo logins (``manager.xa``, ``staff.xa`` ...,
+    password ``huiyuan-demo``) exist. Create data through your services so it passes your
+    rules; the caller commits. An exception stops the set-up with its traceback. All
+    implementations are called.
+
+    :param session: the database session; do not commit it.
+
+    .. versionadded:: 0.3
+
+    Example::
+
+        @hookimpl
+        def portal_demo_data(session):
+            store = session.scalar(select(Store).where(Store.code == "XA01"))
+            add_wine(session, actor=ShellOperator("demo-data"), store=store, name="长城干红")
+    """
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 
