@@ -67,6 +67,8 @@ MAX_APPOINTMENT_AHEAD = timedelta(days=366)
 _NOT_FOUND = _l("No such case.")
 _REQUIRED = _l("This field is required.")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+#: C0 controls but tab and line breaks, DEL, lone surrogates: never part of a real entry
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 # --- small checks ---------------------------------------------------------------------------
@@ -83,6 +85,9 @@ def _text(
         return None
     if len(text) > maximum:
         errors.setdefault(field, []).append(_l("At most %(n)d characters.", n=maximum))
+        return None
+    if _CONTROL.search(text):
+        errors.setdefault(field, []).append(_l("Remove control characters from the text."))
         return None
     return text
 

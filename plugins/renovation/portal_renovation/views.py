@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -19,8 +20,7 @@ from portal.accounts.permissions import can, require, stores_in_scope
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from portal.extensions import db
 from portal.i18n import zone_of
-from portal.stores.forms import store_choices
-from portal.stores.services import all_stores
+from portal.stores.models import Store
 from portal.web.forms import PortalForm, show_refusal
 from portal_renovation import permissions as p
 from portal_renovation import services
@@ -48,13 +48,18 @@ def show_about() -> str:
     return render_template("renovation/about.html")
 
 
-def _stores(action: str) -> list[Any]:
+def _stores(action: str) -> list[Store]:
+    """The stores (not the head office) where the viewer may take ``action``."""
     scope = stores_in_scope(current_user, action)
-    return [
-        s
-        for s in all_stores(db.session)
-        if not s.is_head_office and (scope is None or s.id in scope)
-    ]
+    query = select(Store).where(Store.is_head_office.is_(False)).order_by(Store.code)
+    if scope is not None:
+        query = query.where(Store.id.in_(scope))
+    return list(db.session.scalars(query))
+
+
+def store_choices(stores: list[Store], first: str) -> list[SelectChoice]:
+    """Options for a store picker; ``first`` labels the value 0 (none or all)."""
+    return [SelectChoice(0, first)] + [SelectChoice(s.id, s.name) for s in stores]
 
 
 @bp.get("/cases")

@@ -10,7 +10,7 @@ from portal_renovation.models import CaseHandover, CaseState, PenaltyNotice, Rou
 from sqlalchemy import select
 
 from portal.accounts.roles import Role
-from portal.audit.models import AuditEvent
+from portal.audit.services import AuditFilter, filtered_events
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from portal.notifications.models import Notification
 from portal.sla import services as sla
@@ -22,7 +22,7 @@ def _notifications(db_session, kind):
 
 
 def _audit(db_session, action):
-    return list(db_session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(db_session.scalars(filtered_events(AuditFilter(action=action))))
 
 
 # --- R14, R25: logging ------------------------------------------------------------------------
