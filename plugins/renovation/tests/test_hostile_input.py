@@ -162,12 +162,8 @@ def world(
     db_session, staff, store_manager, supervisor, make_case, make_user, dummy_store, customer
 ):
     """A case in every state a form needs, and who acts on each."""
-    gone = make_user("gone", None, None, display_name="已离职工长")
-    from portal.accounts.operator import ShellOperator
-    from portal.accounts.services import grant_role
-
-    grant_role(db_session, actor=ShellOperator("t"), user=gone, role=Role.STAFF, store=dummy_store)
-    gone.is_enabled = False
+    gone = make_user("gone", Role.STAFF, dummy_store, display_name="已离职工长")
+    gone.is_enabled = False  # R23: the responsible supervisor has left
     db_session.commit()
     cases = {
         "open": make_case(),
