@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from portal.accounts.permissions import Permission, can, stores_in_scope
 from portal.extensions import db
 from portal.members.models import Member
 from portal.stores.models import Store
-from portal_restaurant import greetings, months, services
+from portal_restaurant import demo, greetings, months, services
 from portal_restaurant.api import blp as api_blp
 from portal_restaurant.models import Visit
 from portal_restaurant.permissions import (
@@ -133,11 +133,21 @@ def portal_member_sections(member: Member, viewer: User) -> list[dict[str, Any]]
 
 
 @hookimpl
-def portal_vip_qualifies(member: Member, store: Store, month: date) -> bool | str:
+def portal_vip_qualifies(member: Member, store: Store, month: date) -> bool | str | None:
     """R22: a VIP file starts for a customer with two visits in ``month`` or the month
-    before (October's dinners still count on 1 November)."""
+    before (October's dinners still count on 1 November); no opinion at stores where R22
+    does not apply (see ``services.r22_applies``)."""
+    settings = current_app.config.get("PORTAL_RESTAURANT") or {}
+    if not services.r22_applies(db.session, store=store, setting=settings.get("r22_stores")):
+        return None
     found = services.qualification(db.session, member=member, month=month)
     return True if found.qualifies else services.refusal(found)
+
+
+@hookimpl
+def portal_demo_data(session: Session) -> None:
+    """Visits at XA01 for the demo: a VIP candidate, a near miss, an approved VIP's dinner."""
+    demo.add_demo_visits(session)
 
 
 @hookimpl

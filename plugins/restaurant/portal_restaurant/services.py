@@ -407,13 +407,31 @@ def qualification(session: Session, *, member: Member, month: date | None = None
     )
 
 
+#: the ``r22_stores`` setting that applies R22 at every store from the start
+EVERY_STORE = "all"
+
+
+def r22_applies(session: Session, *, store: Store, setting: object = None) -> bool:
+    """Whether R22 governs the VIP files of ``store``.
+
+    ``setting`` is ``[restaurant] r22_stores`` of portal.toml: ``"all"``, or a list of
+    store codes. Without it, R22 applies at every store that records visits: a store that
+    has never recorded one does not use the vertical (a deployment may hold other kinds of
+    branch), and refusing its VIP files would count meals nobody records.
+    """
+    if setting == EVERY_STORE:
+        return True
+    if isinstance(setting, list):
+        return store.code in setting
+    return session.scalar(select(Visit.id).where(Visit.store_id == store.id).limit(1)) is not None
+
+
 def refusal(found: Qualification) -> str:
     """Why a customer does not qualify (R22), with the counts found, in the reader's language."""
     return str(
         _l(
-            "R22: a VIP eats at the store at least %(needed)d times in one calendar month. "
-            "This customer has %(visits)d visits in %(month)s and %(previous)d in "
-            "%(previous_month)s.",
+            "R22: a VIP eats at the store at least %(needed)d times in one calendar month; "
+            "visits found: %(visits)d in %(month)s, %(previous)d in %(previous_month)s.",
             needed=VISITS_PER_MONTH,
             visits=found.visits,
             month=months.format_month(found.month),

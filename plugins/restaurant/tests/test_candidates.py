@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from portal_restaurant import months, plugin, services
@@ -12,7 +13,9 @@ from portal_restaurant.models import Visit
 from sqlalchemy import delete
 
 from portal.accounts.roles import Role
+from portal.errors import Conflict
 from portal.testing.fixtures import START
+from portal.vip import services as vip
 from portal.vip.models import VipFile
 from portal.vip.testing import dummy_customer
 
@@ -92,9 +95,44 @@ def test_r22_the_hook_lets_a_candidate_start_and_says_why_it_refuses_others(
         refusal = plugin.portal_vip_qualifies(member=customer, store=customer.store, month=NOVEMBER)
         assert isinstance(refusal, str)
         assert "R22" in refusal
-        assert "1 visits in 2026-11 and 0 in 2026-10" in refusal
+        assert "visits found: 1 in 2026-11, 0 in 2026-10." in refusal
         visit(staff, customer, at=local(2026, 11, 6))
         assert plugin.portal_vip_qualifies(member=customer, store=customer.store, month=NOVEMBER)
+
+
+def test_r22_refuses_to_start_the_file_of_a_customer_without_two_visits(
+    db_session, staff, customer, visit, dummy_store
+):
+    newcomer = dummy_customer(db_session, staff, store_id=dummy_store.id, mobile="13900003333")
+    visit(staff, customer, at=local(2026, 11, 5))  # the store records visits: R22 applies
+    with pytest.raises(Conflict) as refused:
+        vip.start_file(db_session, actor=staff, member=newcomer)
+    assert "R22" in str(refused.value.message)
+    db_session.rollback()
+    assert db_session.query(VipFile).count() == 0
+
+
+def test_r22_applies_where_visits_are_recorded_or_where_the_setting_says(
+    app, db_session, staff, customer, other_store, visit
+):
+    def verdict() -> object:
+        with app.test_request_context():
+            return plugin.portal_vip_qualifies(
+                member=customer, store=customer.store, month=NOVEMBER
+            )
+
+    assert verdict() is None  # the store has never recorded a visit: no opinion
+    try:
+        app.config["PORTAL_RESTAURANT"] = {"r22_stores": "all"}
+        assert "R22" in verdict()
+        app.config["PORTAL_RESTAURANT"] = {"r22_stores": ["BJ01"]}
+        assert verdict() is None
+        app.config["PORTAL_RESTAURANT"] = {"r22_stores": ["XA01"]}
+        assert "R22" in verdict()
+    finally:
+        app.config.pop("PORTAL_RESTAURANT", None)
+    visit(staff, customer, at=local(2026, 11, 5))
+    assert "R22" in verdict()
 
 
 def test_candidates_page_lists_this_month_and_last_and_the_referrer_starts_the_file(

@@ -7,6 +7,7 @@ from portal.plugins.registry import set_enabled
 HOOKS = [
     "portal_blueprints",
     "portal_dashboard_items",
+    "portal_demo_data",
     "portal_member_sections",
     "portal_migration_dirs",
     "portal_nav_items",
