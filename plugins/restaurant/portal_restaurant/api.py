@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from portal import clock
 from portal.api.auth import BEARER, token_required, token_user
 from portal.api.blueprint import Blueprint
 from portal.api.schema import CursorPageSchema, CursorQuerySchema, Schema, ident, length
@@ -16,9 +17,14 @@ from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.members import services as members
 from portal.members.models import Member
-from portal_restaurant import months, services
+from portal_restaurant import greetings, months, services
 from portal_restaurant.models import VisitSource
-from portal_restaurant.permissions import RECORD_VISIT, VIEW_CANDIDATES, VIEW_VISITS
+from portal_restaurant.permissions import (
+    RECORD_VISIT,
+    VIEW_CANDIDATES,
+    VIEW_GREETINGS,
+    VIEW_VISITS,
+)
 
 blp = Blueprint(
     "restaurant_api",
@@ -133,6 +139,32 @@ class CandidatePageSchema(CursorPageSchema):
     items = ma.fields.List(ma.fields.Nested(CandidateSchema))
 
 
+class GreetingQuerySchema(CursorQuerySchema):
+    store_id = ident(
+        strict=False, load_default=None, metadata={"description": "Default: your only store"}
+    )
+    day = ma.fields.Date(
+        load_default=None,
+        metadata={"description": "Today (default) or one of the six days after it, local"},
+    )
+
+
+class GreetingSchema(Schema):
+    member_id = ma.fields.Integer(attribute="member.id")
+    full_name = ma.fields.String(attribute="member.full_name")
+    day = ma.fields.Date()
+    occasions = ma.fields.List(
+        ma.fields.String(metadata={"enum": [str(o) for o in greetings.Occasion]})
+    )
+    queued = ma.fields.Boolean(metadata={"description": "The greeting is in the outbox"})
+
+
+class GreetingPageSchema(CursorPageSchema):
+    day = ma.fields.Date()
+    store_id = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(GreetingSchema))
+
+
 def _customer(args: dict[str, Any]) -> Member:
     """The customer named by id, or by phone number within a store in the caller's scope."""
     actor = token_user()
@@ -219,6 +251,16 @@ def list_visits(query: dict[str, Any]) -> dict[str, Any]:
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
+@blp.route("/visits/<int:visit_id>", methods=["GET"])
+@blp.doc(security=BEARER)
+@token_required
+@blp.response(200, VisitSchema)
+@blp.alt_response(404, description="No such visit, or not in your stores")
+def show_visit(visit_id: int) -> Any:
+    """One visit, e.g. to check what a retried post recorded."""
+    return services.get_visit(db.session, actor=token_user(), visit_id=visit_id)
+
+
 @blp.route("/candidates", methods=["GET"])
 @blp.doc(security=BEARER)
 @token_required
@@ -250,3 +292,30 @@ def list_candidates(query: dict[str, Any]) -> dict[str, Any]:
         "items": page.items,
         "next_cursor": page.next_cursor,
     }
+
+
+@blp.route("/greetings", methods=["GET"])
+@blp.doc(security=BEARER)
+@token_required
+@blp.arguments(GreetingQuerySchema, location="query")
+@blp.response(200, GreetingPageSchema)
+@blp.alt_response(404, description="No such store, or not yours; a day outside the week")
+def list_greetings(query: dict[str, Any]) -> dict[str, Any]:
+    """The store's birthdays and wedding anniversaries on one day of this week."""
+    actor = token_user()
+    store = services.get_store(
+        db.session, actor=actor, action=VIEW_GREETINGS, store_id=query["store_id"]
+    )
+    week = greetings.week_from(clock.now().astimezone(store.zone).date())
+    day = query["day"] or week[0]
+    if day not in week:
+        raise NotFound(_l("Greetings are listed for today and the six days after it."))
+    page = greetings.upcoming(
+        db.session,
+        actor=actor,
+        store=store,
+        day=day,
+        cursor=query["cursor"],
+        limit=query["limit"],
+    )
+    return {"day": day, "store_id": store.id, "items": page.items, "next_cursor": page.next_cursor}

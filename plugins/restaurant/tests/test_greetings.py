@@ -174,3 +174,30 @@ def test_the_greeting_day_is_the_stores(db_session, make_store, make_member):
     # 09:00 on 24 November in Shanghai is still 23 November in New York
     assert greetings.queue_greetings(db_session, now=local(2026, 11, 24, 9)) == 0
     assert greetings.queue_greetings(db_session, now=local(2026, 11, 24, 14)) == 1
+
+
+def test_api_lists_a_days_greetings(client, api_token, db_session, store_manager, make_member):
+    today = make_member(full_name="张伟", mobile="13811113333")
+    celebrate(db_session, today, birthday=date(1990, 11, 23))
+    headers = api_token(store_manager)
+    answer = client.get("/api/v1/restaurant/greetings", headers=headers)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["day"] == "2026-11-23"
+    assert answer.json["items"] == [
+        {
+            "member_id": today.id,
+            "full_name": "张伟",
+            "day": "2026-11-23",
+            "occasions": ["birthday"],
+            "queued": False,
+        }
+    ]
+    later = client.get("/api/v1/restaurant/greetings?day=2026-11-29", headers=headers)
+    assert later.json["items"] == []
+    outside = client.get("/api/v1/restaurant/greetings?day=2026-11-30", headers=headers)
+    assert outside.status_code == 404
+
+
+def test_api_greetings_are_for_managers(client, api_token, staff):
+    answer = client.get("/api/v1/restaurant/greetings", headers=api_token(staff))
+    assert answer.status_code == 404

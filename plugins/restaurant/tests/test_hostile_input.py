@@ -254,12 +254,19 @@ def test_the_api_refuses_malformed_bodies_and_keys(client, api_token, staff, qua
     assert visits() == 2
 
 
+def test_the_api_ids_out_of_range_are_404(client, api_token, staff):
+    for visit_id in ("0", str(2**31), str(2**64), "-1", "abc"):
+        response = client.get(f"/api/v1/restaurant/visits/{visit_id}", headers=api_token(staff))
+        handled(response, 404, 405)
+
+
 def test_the_api_refuses_hostile_query_arguments(client, api_token, staff, hq_service):
     for user in (staff, hq_service):
         headers = api_token(user)
         for path, names in {
             "/api/v1/restaurant/visits": ("store_id", "since", "until", "source", "sort"),
             "/api/v1/restaurant/candidates": ("store_id", "month"),
+            "/api/v1/restaurant/greetings": ("store_id", "day"),
         }.items():
             for name in (*names, "cursor", "limit"):
                 for kind, value in TEXT_VALUES.items():

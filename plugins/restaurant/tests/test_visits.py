@@ -218,6 +218,18 @@ def test_api_another_stores_staff_get_404(client, api_token, make_user, other_st
     assert count(Visit) == 0
 
 
+def test_api_shows_one_visit_within_the_stores_scope(
+    client, api_token, staff, customer, visit, make_user, other_store
+):
+    row = visit(staff, customer, table_label="A1")
+    shown = client.get(f"{API}/{row.id}", headers=api_token(staff))
+    assert shown.status_code == 200
+    assert shown.json["table_label"] == "A1"
+    stranger = make_user("staff.bj", Role.STAFF, other_store)
+    assert client.get(f"{API}/{row.id}", headers=api_token(stranger)).status_code == 404
+    assert client.get(f"{API}/{row.id + 1}", headers=api_token(staff)).status_code == 404
+
+
 def test_api_needs_a_token(client, customer):
     assert client.post(API, json=body(customer)).status_code == 401
     assert client.get(API).status_code == 401
@@ -227,6 +239,8 @@ def test_api_the_visit_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert {"post", "get"} <= set(paths["/api/v1/restaurant/visits"])
     assert "get" in paths["/api/v1/restaurant/candidates"]
+    assert "get" in paths["/api/v1/restaurant/greetings"]
+    assert "get" in paths["/api/v1/restaurant/visits/{visit_id}"]
     parameters = paths["/api/v1/restaurant/visits"]["post"]["parameters"]
     assert any(p["name"] == "Idempotency-Key" for p in parameters)
 
