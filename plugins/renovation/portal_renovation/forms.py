@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     IntegerField,
     RadioField,
@@ -23,6 +24,8 @@ from portal_renovation.models import (
     CaseKind,
     CaseState,
     ConfirmationMethod,
+    CustomerClass,
+    FollowUpChannel,
     Severity,
 )
 from portal_renovation.services import CaseSort, Responsible
@@ -185,3 +188,87 @@ class CaseFilterForm(PortalForm):
             SelectChoice("", _l("Anyone")),
             SelectChoice("me", _l("Me")),
         ]
+
+
+# --- R11, R12: classes, follow-ups, projects, revisits --------------------------------------
+
+
+class ClassForm(PortalForm):
+    """R11: the customer's class and region."""
+
+    customer_class = RadioField(_l("Class"), validators=[InputRequired()])
+    region = StringField(_l("Region"), validators=[Length(max=60)])
+    submit = SubmitField(_l("Save the class"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.customer_class.choices = _choices(CustomerClass)
+
+
+class FollowUpForm(PortalForm):
+    """R11: one follow-up: when, how, what was said."""
+
+    followed_up_on = DateField(_l("Date"), validators=[InputRequired()])
+    channel = RadioField(_l("How"), validators=[InputRequired()])
+    note = TextAreaField(
+        _l("Note"), validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 3}
+    )
+    submit = SubmitField(_l("Record the follow-up"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.channel.choices = _choices(FollowUpChannel)
+
+
+class LeadForm(PortalForm):
+    """R11: the person responsible for a class in a region."""
+
+    store_id = SelectField(_l("Store"), coerce=int, validators=[DataRequired()])
+    region = StringField(_l("Region"), validators=[Length(max=60)])
+    customer_class = SelectField(_l("Class"), validators=[InputRequired()])
+    user_id = SelectField(_l("Responsible person"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Name the responsible person"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.customer_class.choices = _choices(CustomerClass)
+
+
+class DueFilterForm(PortalForm):
+    class Meta:
+        csrf = False
+
+    store = SelectField(_l("Store"), coerce=int, validators=[Optional()])
+    customer_class = SelectField(_l("Class"), validators=[Optional()])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=60)])
+    due = BooleanField(_l("Due now only"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.customer_class.choices = [SelectChoice("", _l("All")), *_choices(CustomerClass)]
+
+
+class ProjectForm(PortalForm):
+    """R12: a project delivered to the customer."""
+
+    name = StringField(
+        _l("Project (site or contract)"), validators=[DataRequired(), Length(max=120)]
+    )
+    delivered_on = DateField(_l("Delivered on"), validators=[InputRequired()])
+    responsible_id = SelectField(_l("Revisited by"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Register the project"))
+
+
+class ProjectRevisitForm(PortalForm):
+    """R12: one revisit of a delivered project."""
+
+    visited_on = DateField(_l("Date"), validators=[InputRequired()])
+    score = RadioField(
+        _l("Satisfaction"),
+        choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
+        validators=[InputRequired()],
+    )
+    note = TextAreaField(
+        _l("Note"), validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 3}
+    )
+    submit = SubmitField(_l("Record the revisit"))

@@ -11,6 +11,8 @@ ESCALATED = "renovation.escalated"
 HANDED_OVER = "renovation.handed_over"
 ROUTED = "renovation.routed"
 PENALTY = "renovation.penalty"
+FOLLOW_UP_DUE = "renovation.follow_up_due"
+REVISIT_DUE = "renovation.revisit_due"
 
 messages.define(
     SERIOUS,
@@ -29,3 +31,11 @@ messages.define(
     _l("Repair %(number)s is yours: call %(customer)s and agree a time for %(subject)s."),
 )
 messages.define(PENALTY, _l("Penalty notice %(number)s was issued to you: %(measure)s"))
+messages.define(
+    FOLLOW_UP_DUE,
+    _l("Follow-up due %(due)s: %(customer)s, class %(klass)s (R11)."),
+)
+messages.define(
+    REVISIT_DUE,
+    _l("Revisit due %(due)s: %(customer)s, project %(project)s (R12)."),
+)

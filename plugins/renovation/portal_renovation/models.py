@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -288,3 +288,179 @@ class PenaltyNotice(db.Model):
 
     def __repr__(self) -> str:
         return f"<PenaltyNotice {self.number}>"
+
+
+# --- R11: customer classes and follow-ups ---------------------------------------------------
+
+
+class CustomerClass(LabelledEnum):
+    """R11: A (key customers), B and C, each followed up at its own rhythm."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+
+    @property
+    def cadence_months(self) -> int:
+        """R11: A at least monthly, B quarterly, C twice a year."""
+        return {CustomerClass.A: 1, CustomerClass.B: 3, CustomerClass.C: 6}[self]
+
+
+class FollowUpChannel(LabelledEnum):
+    CALL = "call"
+    VISIT = "visit"
+    MESSAGE = "message"
+
+
+LABELS.update(
+    {
+        CustomerClass.A: _l("A (key customer, monthly)"),
+        CustomerClass.B: _l("B (quarterly)"),
+        CustomerClass.C: _l("C (twice a year)"),
+        FollowUpChannel.CALL: _l("Call"),
+        FollowUpChannel.VISIT: _l("Visit"),
+        FollowUpChannel.MESSAGE: _l("Message"),
+    }
+)
+
+
+class ClassedCustomer(db.Model):
+    """R11: a customer's class and region, and when the next follow-up is due.
+
+    ``next_due_on`` follows from the last follow-up (or the classing) and the class; it is
+    stored, indexed, so the due list is a range read and not a computation per customer.
+    """
+
+    __tablename__ = "renovation_classed_customer"
+    __table_args__ = (
+        Index("ix_renovation_classed_customer_due", "store_id", "next_due_on", "member_id"),
+    )
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    customer_class: Mapped[str] = mapped_column(String(1))
+    #: a district within the store ("曲江新区"); "" is the store as a whole
+    region: Mapped[str] = mapped_column(String(60), default="")
+    classed_on: Mapped[date] = mapped_column(Date)
+    last_follow_up_on: Mapped[date | None] = mapped_column(Date)
+    next_due_on: Mapped[date] = mapped_column(Date)
+    classed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship(lazy="joined")
+    store: Mapped[Store] = relationship(lazy="joined")
+
+    @property
+    def klass(self) -> CustomerClass:
+        return CustomerClass(self.customer_class)
+
+    def __repr__(self) -> str:
+        return f"<ClassedCustomer {self.member_id} {self.customer_class} due {self.next_due_on}>"
+
+
+class ClassLead(db.Model):
+    """R11: the named person responsible for one class of customers in one region."""
+
+    __tablename__ = "renovation_class_lead"
+    __table_args__ = (UniqueConstraint("store_id", "region", "customer_class"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    region: Mapped[str] = mapped_column(String(60), default="")
+    customer_class: Mapped[str] = mapped_column(String(1))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    store: Mapped[Store] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<ClassLead {self.store_id}/{self.region}/{self.customer_class} {self.user_id}>"
+
+
+class FollowUp(db.Model):
+    """R11: one follow-up of a classed customer: when, how, what was said."""
+
+    __tablename__ = "renovation_follow_up"
+    __table_args__ = (Index("ix_renovation_follow_up_member", "member_id", "followed_up_on", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    followed_up_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(1000))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: a client's key for retrying the same recording safely (API ``Idempotency-Key``)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    recorded_by: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def follow_up_channel(self) -> FollowUpChannel:
+        return FollowUpChannel(self.channel)
+
+    def __repr__(self) -> str:
+        return f"<FollowUp {self.member_id} {self.followed_up_on}>"
+
+
+# --- R12: revisits after delivery -----------------------------------------------------------
+
+
+class Project(db.Model):
+    """R12: a delivered renovation project; its revisits are due on a computed plan.
+
+    Only the next due date is stored (indexed for the due list); the plan itself, monthly
+    in the first year and quarterly after, is arithmetic on ``delivered_on``.
+    """
+
+    __tablename__ = "renovation_project"
+    __table_args__ = (
+        Index("ix_renovation_project_due", "store_id", "next_revisit_on", "id"),
+        Index("ix_renovation_project_member", "member_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    #: the site address or contract the project is known by
+    name: Mapped[str] = mapped_column(String(120))
+    delivered_on: Mapped[date] = mapped_column(Date)
+    #: who revisits the customer
+    responsible_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    last_revisit_on: Mapped[date | None] = mapped_column(Date)
+    next_revisit_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship(lazy="joined")
+    store: Mapped[Store] = relationship(lazy="joined")
+    responsible: Mapped[User] = relationship(foreign_keys=[responsible_id], lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Project {self.id} delivered {self.delivered_on}>"
+
+
+class Revisit(db.Model):
+    """R12: one revisit of a delivered project, with the customer's satisfaction (1-5)."""
+
+    __tablename__ = "renovation_revisit"
+    __table_args__ = (Index("ix_renovation_revisit_project", "project_id", "visited_on", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("renovation_project.id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    visited_on: Mapped[date] = mapped_column(Date)
+    #: the plan's due date this revisit answered
+    due_on: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(1000))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    recorded_by: Mapped[User] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Revisit {self.project_id} {self.visited_on}>"

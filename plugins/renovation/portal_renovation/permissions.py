@@ -21,6 +21,13 @@ ISSUE_PENALTY = "renovation.issue_penalty"
 #: read every penalty notice of a store (each employee reads their own anyway)
 VIEW_PENALTIES = "renovation.view_penalties"
 
+#: R11, R12: read the classes, follow-ups, projects and revisits of a store
+VIEW_SERVICE = "renovation.view_service"
+#: R11, R12: class customers, record follow-ups, register delivered projects, revisit them
+FOLLOW_UP = "renovation.follow_up"
+#: R11: name the responsible person of each class in each region
+ASSIGN_LEADS = "renovation.assign_leads"
+
 PERMISSIONS = (
     Permission(action=ACT_ON_CASE, roles=frozenset({Role.STAFF, Role.STORE_MANAGER})),
     Permission(
@@ -35,4 +42,12 @@ PERMISSIONS = (
         action=VIEW_PENALTIES,
         roles=frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}),
     ),
+    Permission(
+        action=VIEW_SERVICE,
+        roles=frozenset(
+            {Role.STAFF, Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}
+        ),
+    ),
+    Permission(action=FOLLOW_UP, roles=frozenset({Role.STAFF, Role.STORE_MANAGER})),
+    Permission(action=ASSIGN_LEADS, roles=frozenset({Role.STORE_MANAGER})),
 )

@@ -13,22 +13,26 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from portal import hookimpl
+from portal import clock, hookimpl
 from portal.accounts.permissions import Permission, can
 from portal.extensions import db
 from portal.sla.policies import SlaPolicy
-from portal_renovation import messages, models, services  # noqa: F401 - tables and texts
+from portal_renovation import followups, messages, models, revisits, services  # noqa: F401
 from portal_renovation import permissions as p
 from portal_renovation.api import blp
 from portal_renovation.policies import CONTACT_PROMISE
+from portal_renovation.service_api import blp as service_blp
+from portal_renovation.service_views import bp as service_bp
 from portal_renovation.views import bp
 
 PACKAGE_DIR = Path(__file__).parent
+#: the home page counts due work up to this many
+DUE_CAP = 99
 
 
 @hookimpl
 def portal_blueprints() -> list[Blueprint]:
-    return [bp, blp]
+    return [bp, service_bp, blp, service_blp]
 
 
 @hookimpl
@@ -56,7 +60,10 @@ def portal_nav_items(user: Any) -> list[dict[str, Any]]:
     """Cases for everyone who reads them."""
     if user is None or not can(user, p.VIEW_CASE):
         return []
-    return [{"label": _("Complaints and repairs"), "url": url_for("renovation.list_cases")}]
+    return [
+        {"label": _("Complaints and repairs"), "url": url_for("renovation.list_cases")},
+        {"label": _("Follow-ups"), "url": url_for("renovation_service.due_follow_ups")},
+    ]
 
 
 @hookimpl
@@ -76,8 +83,31 @@ def portal_dashboard_items(user: Any) -> list[dict[str, Any]]:
         items.append(
             {"label": _("Log a complaint or repair"), "url": url_for("renovation.new_case")}
         )
+    if can(user, p.FOLLOW_UP):
+        today = clock.now().date()
+        follow = followups.due_list(
+            db.session, actor=user, flt=followups.DueFilter(due_by=today), limit=DUE_CAP
+        )
+        visits = revisits.due_revisits(db.session, actor=user, due_by=today, limit=DUE_CAP)
+        due_follow = url_for("renovation_service.due_follow_ups", due="y")
+        due_visits = url_for("renovation_service.due_revisits", due="y")
+        items.append(
+            {
+                "label": _("Follow-ups and revisits due"),
+                "url": due_follow,
+                "counts": [
+                    (_("Follow-ups"), _capped(follow), due_follow),
+                    (_("Revisits"), _capped(visits), due_visits),
+                ],
+            }
+        )
     items.append({"label": _("Penalty notices"), "url": url_for("renovation.list_penalties")})
     return items
+
+
+def _capped(page: Any) -> int | str:
+    """A count for the panel, never a full COUNT(*): past one page it reads "99+"."""
+    return f"{DUE_CAP}+" if page.next_cursor else len(page.items)
 
 
 @hookimpl
@@ -89,6 +119,14 @@ def portal_member_sections(member: Any, viewer: Any) -> list[dict[str, Any]]:
         "renovation/member_section.html",
         member=member,
         cases=services.open_cases_of(db.session, member),
+        classing=followups.classing_of(db.session, member),
+        projects=revisits.projects_of(db.session, member),
         may_log=can(viewer, p.ACT_ON_CASE, member),
     )
-    return [{"title": _("Complaints and repairs"), "html": Markup(html)}]  # noqa: S704
+    return [{"title": _("Renovation service"), "html": Markup(html)}]  # noqa: S704
+
+
+@hookimpl
+def portal_tick(session: Any, now: Any) -> int:
+    """R11, R12: remind the responsible persons of follow-ups and revisits due today."""
+    return followups.remind_due(session, now=now) + revisits.remind_due(session, now=now)

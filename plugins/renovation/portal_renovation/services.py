@@ -7,7 +7,6 @@ timeline line and audit event, and emits a domain event; the caller commits.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -34,7 +33,7 @@ from portal.records.numbering import next_number
 from portal.sla import services as sla
 from portal.sla.models import SlaTask
 from portal.stores.models import Store
-from portal_renovation import messages
+from portal_renovation import checks, messages
 from portal_renovation import permissions as p
 from portal_renovation.models import (
     ACTIVE_STATES,
@@ -65,46 +64,10 @@ HEAD_ROLE = Role.STORE_MANAGER
 MAX_APPOINTMENT_AHEAD = timedelta(days=366)
 
 _NOT_FOUND = _l("No such case.")
-_REQUIRED = _l("This field is required.")
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
-#: C0 controls but tab and line breaks, DEL, lone surrogates: never part of a real entry
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+checks.REQUIRED = _l("This field is required.")
 
 
 # --- small checks ---------------------------------------------------------------------------
-
-
-def _text(
-    errors: dict[str, list[object]], field: str, value: str | None, maximum: int, *, required: bool
-) -> str | None:
-    """The stripped text, or None; a missing required value or one too long is noted."""
-    text = (value or "").strip()
-    if not text:
-        if required:
-            errors.setdefault(field, []).append(_REQUIRED)
-        return None
-    if len(text) > maximum:
-        errors.setdefault(field, []).append(_l("At most %(n)d characters.", n=maximum))
-        return None
-    if _CONTROL.search(text):
-        errors.setdefault(field, []).append(_l("Remove control characters from the text."))
-        return None
-    return text
-
-
-def _choice(
-    errors: dict[str, list[object]], field: str, value: str | None, enum: type[StrEnum]
-) -> Any:
-    try:
-        return enum(value)
-    except ValueError:
-        errors.setdefault(field, []).append(_l("Choose one of the listed values."))
-        return None
-
-
-def _raise(errors: dict[str, list[object]]) -> None:
-    if errors:
-        raise ValidationFailed(errors)
 
 
 def _year(store: Store, at: datetime) -> int:
@@ -303,12 +266,8 @@ def log_case(
     if store is None or store.is_head_office:
         raise NotFound(_l("No such store."))
     require(actor, p.ACT_ON_CASE, store, hide=True)
-    key = (idempotency_key or "").strip() or None
+    key = checks.idempotency_key(idempotency_key)
     if key is not None:
-        if not _IDEMPOTENCY_KEY.match(key):
-            raise ValidationFailed.single(
-                "idempotency_key", _l("1 to 64 visible ASCII characters, no spaces.")
-            )
         existing = session.scalar(
             select(RenovationCase).where(RenovationCase.idempotency_key == key)
         )
@@ -320,19 +279,19 @@ def log_case(
     member = session.get(Member, data.member_id)
     if member is None or member.store_id != store.id:
         errors["member_id"] = [_l("Choose a customer of this store.")]
-    kind = _choice(errors, "kind", data.kind, CaseKind)
-    channel = _choice(errors, "channel", data.channel, CaseChannel)
-    severity = _choice(errors, "severity", data.severity, Severity)
-    subject = _text(errors, "subject", data.subject, 200, required=True)
-    description = _text(errors, "description", data.description, 2000, required=True)
-    project = _text(errors, "project", data.project, 120, required=False)
-    department = _text(errors, "department", data.department, 80, required=False)
+    kind = checks.choice(errors, "kind", data.kind, CaseKind)
+    channel = checks.choice(errors, "channel", data.channel, CaseChannel)
+    severity = checks.choice(errors, "severity", data.severity, Severity)
+    subject = checks.text(errors, "subject", data.subject, 200, required=True)
+    description = checks.text(errors, "description", data.description, 2000, required=True)
+    project = checks.text(errors, "project", data.project, 120, required=False)
+    department = checks.text(errors, "department", data.department, 80, required=False)
     earlier = _earlier_case(session, errors, data.earlier_number, member) if member else None
     if earlier is not None and kind is not CaseKind.COMPLAINT:
         errors.setdefault("earlier_number", []).append(
             _l("Only a complaint refers to an earlier complaint.")
         )
-    _raise(errors)
+    checks.raise_errors(errors)
     now = clock.now()
     case = RenovationCase(
         number=next_number(session, prefix=CASE_PREFIX, year=_year(store, now)),
@@ -433,7 +392,7 @@ def hand_over(
     _require_actor(actor, case)
     _require_active(case)
     errors: dict[str, list[object]] = {}
-    text = _text(errors, "reason", reason, 500, required=True)
+    text = checks.text(errors, "reason", reason, 500, required=True)
     successor = next(
         (u for u in staff_of_store(session, case.store_id) if u.id == to_user_id), None
     )
@@ -441,7 +400,7 @@ def hand_over(
         errors["to_user_id"] = [_l("Choose an employee of this store.")]
     elif successor.id == case.owner_id:
         errors["to_user_id"] = [_l("This employee owns the case already.")]
-    _raise(errors)
+    checks.raise_errors(errors)
     previous = case.owner
     _transition(session, case, from_states=ACTIVE_STATES, owner_id=successor.id)
     handover = CaseHandover(
@@ -551,7 +510,7 @@ def route_repair(
     if promise_task(session, case) is not None:
         raise Conflict(_l("Contact the customer first: the 48-hour promise is running."))
     errors: dict[str, list[object]] = {}
-    who = _choice(errors, "responsible", responsible, Responsible)
+    who = checks.choice(errors, "responsible", responsible, Responsible)
     supervisor = None
     if who is Responsible.SUPERVISOR:
         # a supervisor who has left still answers for their sites: disabled ones are listed
@@ -561,9 +520,9 @@ def route_repair(
             errors["supervisor_id"] = [_l("Choose the responsible site supervisor.")]
     vendor = work = None
     if who is Responsible.VENDOR:
-        vendor = _text(errors, "vendor_name", vendor_name, 120, required=True)
-        work = _text(errors, "repair_work", repair_work, 500, required=True)
-    _raise(errors)
+        vendor = checks.text(errors, "vendor_name", vendor_name, 120, required=True)
+        work = checks.text(errors, "repair_work", repair_work, 500, required=True)
+    checks.raise_errors(errors)
     route = choose_route(who, supervisor)
     now = clock.now()
     values: dict[str, Any] = {
@@ -640,7 +599,7 @@ def record_appointment(
         raise Conflict(_l("Only a repair routed to its site supervisor takes an appointment."))
     now = clock.now()
     if appointment_at is None:
-        raise ValidationFailed.single("appointment_at", _REQUIRED)
+        raise ValidationFailed.single("appointment_at", checks.REQUIRED)
     if appointment_at.tzinfo is None:
         raise ValidationFailed.single("appointment_at", _l("Give the time with its time zone."))
     if not now - timedelta(days=1) <= appointment_at <= now + MAX_APPOINTMENT_AHEAD:
@@ -669,8 +628,8 @@ def record_contact(session: Session, *, actor: User, case: RenovationCase, note:
     if task is None:
         raise Conflict(_l("No contact promise is running for this case."))
     errors: dict[str, list[object]] = {}
-    text = _text(errors, "note", note, 1000, required=True)
-    _raise(errors)
+    text = checks.text(errors, "note", note, 1000, required=True)
+    checks.raise_errors(errors)
     sla.complete_task(session, task, actor=actor, outcome="contacted")
     _transition(session, case, from_states=ACTIVE_STATES, state=CaseState.OPEN, route=None)
     _event(session, case, "contacted", actor, note=text, within_sla=task.within_sla)
@@ -704,10 +663,10 @@ def close_case(
     if promise_task(session, case) is not None:
         raise Conflict(_l("Contact the customer first: the 48-hour promise is running."))
     errors: dict[str, list[object]] = {}
-    text = _text(errors, "resolution", resolution, 1000, required=True)
-    signature = _text(errors, "confirmed_by", confirmed_by, 50, required=True)
-    how = _choice(errors, "method", method, ConfirmationMethod)
-    _raise(errors)
+    text = checks.text(errors, "resolution", resolution, 1000, required=True)
+    signature = checks.text(errors, "confirmed_by", confirmed_by, 50, required=True)
+    how = checks.choice(errors, "method", method, ConfirmationMethod)
+    checks.raise_errors(errors)
     now = clock.now()
     _transition(
         session,
@@ -751,10 +710,9 @@ def record_revisit(
     if case.state != CaseState.CLOSED:
         raise Conflict(_l("Only a closed case is revisited."))
     errors: dict[str, list[object]] = {}
-    if score is None or isinstance(score, bool) or not 1 <= score <= 5:
-        errors["score"] = [_l("Give a score from 1 to 5.")]
-    text = _text(errors, "note", note, 1000, required=True)
-    _raise(errors)
+    checks.score(errors, "score", score)
+    text = checks.text(errors, "note", note, 1000, required=True)
+    checks.raise_errors(errors)
     _transition(
         session,
         case,
@@ -807,9 +765,9 @@ def issue_penalty(
     )
     if employee is None:
         errors["employee_id"] = [_l("Choose an employee of this store.")]
-    text = _text(errors, "reason", reason, 1000, required=True)
-    what = _text(errors, "measure", measure, 500, required=True)
-    _raise(errors)
+    text = checks.text(errors, "reason", reason, 1000, required=True)
+    what = checks.text(errors, "measure", measure, 500, required=True)
+    checks.raise_errors(errors)
     now = clock.now()
     notice = PenaltyNotice(
         number=next_number(session, prefix=PENALTY_PREFIX, year=_year(case.store, now)),

@@ -48,7 +48,7 @@ def show_about() -> str:
     return render_template("renovation/about.html")
 
 
-def _stores(action: str) -> list[Store]:
+def stores_for(action: str) -> list[Store]:
     """The stores (not the head office) where the viewer may take ``action``."""
     scope = stores_in_scope(current_user, action)
     query = select(Store).where(Store.is_head_office.is_(False)).order_by(Store.code)
@@ -66,7 +66,7 @@ def store_choices(stores: list[Store], first: str) -> list[SelectChoice]:
 @login_required
 def list_cases() -> str:
     """Cases of the viewer's stores, filtered by state, severity and owner, sorted."""
-    stores = _stores(p.VIEW_CASE)
+    stores = stores_for(p.VIEW_CASE)
     if not stores:
         raise NotFound(_("Not found."))
     form = CaseFilterForm(request.args)
@@ -93,7 +93,7 @@ def list_cases() -> str:
         "renovation/list.html",
         page=page,
         form=form,
-        may_log=bool(_stores(p.ACT_ON_CASE)),
+        may_log=bool(stores_for(p.ACT_ON_CASE)),
     )
 
 
@@ -101,7 +101,7 @@ def list_cases() -> str:
 @login_required
 def new_case() -> Page:
     """R14: write down a call, letter or visit; the one who logs it owns it (R13)."""
-    stores = _stores(p.ACT_ON_CASE)
+    stores = stores_for(p.ACT_ON_CASE)
     if not stores:
         raise NotFound(_("Not found."))
     form = CaseForm()

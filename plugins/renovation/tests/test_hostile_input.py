@@ -8,12 +8,22 @@ With TESTING on an unhandled exception reaches the test, so a 500 fails loudly.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from portal_renovation import services
-from portal_renovation.models import CaseEvent, CaseHandover, PenaltyNotice, RenovationCase
+from portal_renovation import followups, revisits, services
+from portal_renovation.models import (
+    CaseEvent,
+    CaseHandover,
+    ClassedCustomer,
+    ClassLead,
+    FollowUp,
+    PenaltyNotice,
+    Project,
+    RenovationCase,
+    Revisit,
+)
 from sqlalchemy import func, select
 
 from portal.accounts.roles import Role
@@ -102,6 +112,19 @@ FORMS: dict[str, tuple[list[str], str, str]] = {
         "open",
     ),
     "/renovation/cases/<int:case_id>/contact": (["note"], "staff", "promise"),
+    "/renovation/customers/<int:member_id>/class": (["customer_class", "region"], "staff", ""),
+    "/renovation/customers/<int:member_id>/follow-up": (
+        ["followed_up_on", "channel", "note"],
+        "staff",
+        "",
+    ),
+    "/renovation/leads": (["store_id", "region", "customer_class", "user_id"], "manager", ""),
+    "/renovation/customers/<int:member_id>/projects/new": (
+        ["name", "delivered_on", "responsible_id"],
+        "staff",
+        "",
+    ),
+    "/renovation/projects/<int:project_id>/revisit": (["visited_on", "score", "note"], "staff", ""),
 }
 #: a free-text note is valid whatever short text it holds: recording it is by design
 VALID_FORM_POSTS = {("/renovation/cases/<int:case_id>/contact", k) for k in ("script", "sql")}
@@ -151,6 +174,31 @@ API_FORMS: dict[str, tuple[list[str], str, str]] = {
         "manager",
         "open",
     ),
+    "/api/v1/renovation/customers/<int:member_id>/class": (
+        ["customer_class", "region"],
+        "staff",
+        "",
+    ),
+    "/api/v1/renovation/customers/<int:member_id>/follow-ups": (
+        ["followed_up_on", "channel", "note"],
+        "staff",
+        "",
+    ),
+    "/api/v1/renovation/leads": (
+        ["store_id", "region", "customer_class", "user_id"],
+        "manager",
+        "",
+    ),
+    "/api/v1/renovation/customers/<int:member_id>/projects": (
+        ["name", "delivered_on", "responsible_id"],
+        "staff",
+        "",
+    ),
+    "/api/v1/renovation/projects/<int:project_id>/revisits": (
+        ["visited_on", "score", "note"],
+        "staff",
+        "",
+    ),
 }
 VALID_API_POSTS = {("/api/v1/renovation/cases/<int:case_id>/contact", "script")}
 
@@ -194,8 +242,21 @@ def world(
         confirmed_by="王建国",
         method="signed",
     )
+    followups.class_customer(
+        db_session, actor=staff, member_id=customer.id, customer_class="A", region=""
+    )
+    project = revisits.register_project(
+        db_session,
+        actor=staff,
+        member_id=customer.id,
+        name="项目",
+        delivered_on=date(2026, 10, 1),
+        responsible_id=staff.id,
+    )
     db_session.commit()
     return {
+        "member_id": customer.id,
+        "project_id": project.id,
         "cases": {k: v.id for k, v in cases.items()},
         "people": {"staff": staff, "manager": store_manager, "supervisor": supervisor},
     }
@@ -205,7 +266,28 @@ def _snapshot(db_session) -> tuple:
     db_session.expire_all()
     counts = tuple(
         db_session.scalar(select(func.count()).select_from(model))
-        for model in (RenovationCase, CaseEvent, CaseHandover, PenaltyNotice, SlaTask)
+        for model in (
+            RenovationCase,
+            CaseEvent,
+            CaseHandover,
+            PenaltyNotice,
+            SlaTask,
+            ClassedCustomer,
+            ClassLead,
+            FollowUp,
+            Project,
+            Revisit,
+        )
+    )
+    service = tuple(
+        db_session.execute(
+            select(
+                ClassedCustomer.customer_class,
+                ClassedCustomer.region,
+                ClassedCustomer.next_due_on,
+                Project.next_revisit_on,
+            ).join(Project, Project.member_id == ClassedCustomer.member_id)
+        ).all()
     )
     rows = tuple(
         db_session.execute(
@@ -218,11 +300,15 @@ def _snapshot(db_session) -> tuple:
             ).order_by(RenovationCase.id)
         ).all()
     )
-    return counts, rows
+    return counts, rows, service
 
 
 def _url(rule: str, world: dict, case: str) -> str:
-    return rule.replace("<int:case_id>", str(world["cases"].get(case, 0)))
+    return (
+        rule.replace("<int:case_id>", str(world["cases"].get(case, 0)))
+        .replace("<int:member_id>", str(world["member_id"]))
+        .replace("<int:project_id>", str(world["project_id"]))
+    )
 
 
 def _client(app, person: str, world: dict):
@@ -246,8 +332,10 @@ def _rules(app, prefix: str) -> set[str]:
 
 
 def test_every_post_route_is_covered(app):
-    assert _rules(app, "renovation.") == set(FORMS)
-    assert _rules(app, "renovation_api.") == set(API_FORMS)
+    pages = _rules(app, "renovation.") | _rules(app, "renovation_service.")
+    api = _rules(app, "renovation_api.") | _rules(app, "renovation_service_api.")
+    assert pages == set(FORMS)
+    assert api == set(API_FORMS)
 
 
 @pytest.mark.parametrize("kind", sorted(FORM_VALUES))
@@ -333,10 +421,20 @@ def test_a_wrong_idempotency_key_is_refused(client, api_token, world, dummy_stor
 )
 def test_list_pages_refuse_hostile_query_strings(app, client, api_token, world, query):
     staff_client = _client(app, "staff", world)
-    for url in ("/renovation/cases", "/renovation/penalties"):
+    for url in (
+        "/renovation/cases",
+        "/renovation/penalties",
+        "/renovation/follow-ups",
+        "/renovation/revisits",
+    ):
         response = staff_client.get(f"{url}?{query}")
         assert response.status_code in (200, 400, 404, 422), (url, query, response.status_code)
-    for url in ("/api/v1/renovation/cases", "/api/v1/renovation/penalties"):
+    for url in (
+        "/api/v1/renovation/cases",
+        "/api/v1/renovation/penalties",
+        "/api/v1/renovation/follow-ups/due",
+        "/api/v1/renovation/revisits/due",
+    ):
         response = client.get(f"{url}?{query}", headers=api_token(world["people"]["staff"]))
         assert response.status_code in (200, 400, 404, 422), (url, query, response.status_code)
 
@@ -349,6 +447,9 @@ def test_ids_out_of_range_are_404(app, client, api_token, world, bad_id):
         f"/renovation/cases/{bad_id}/close",
         f"/renovation/cases/{bad_id}/repair-notice",
         f"/renovation/penalties/{bad_id}",
+        f"/renovation/customers/{bad_id}",
+        f"/renovation/customers/{bad_id}/class",
+        f"/renovation/projects/{bad_id}",
     ):
         assert staff_client.get(url).status_code == 404, url
     headers = api_token(world["people"]["staff"])
