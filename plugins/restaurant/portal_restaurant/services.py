@@ -25,7 +25,7 @@ from portal.accounts.permissions import can, require, stores_in_scope
 from portal.audit.services import record
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.events import emit
-from portal.members.models import Member
+from portal.members.models import Member, MemberStatus
 from portal.pagination import Page, SortKey, paginate
 from portal.stores.models import Store
 from portal.vip import services as vip
@@ -185,6 +185,8 @@ def record_visit(
     with other values is a Conflict. Returns ``(visit, created)``.
     """
     require(actor, RECORD_VISIT, member, hide=True)
+    if member.status == MemberStatus.CLOSED:
+        raise Conflict(_l("This member record is closed."))
     key = check_idempotency_key(idempotency_key)
     now = clock.now()
     values = _clean(data, now)

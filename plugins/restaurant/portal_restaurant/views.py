@@ -97,11 +97,8 @@ def list_visits() -> str | tuple[str, int]:
     form = VisitFilterForm(request.args)
     _store_choices(form, stores, store)
     form.validate()
-    sort = (
-        services.VisitSort(form.sort.data)
-        if form.sort.data in set(services.VisitSort)
-        else (services.VisitSort.NEWEST)
-    )
+    known = form.sort.data in set(services.VisitSort)
+    sort = services.VisitSort(form.sort.data) if known else services.VisitSort.NEWEST
     source = VisitSource(form.source.data) if form.source.data in set(VisitSource) else None
     status = 200
     try:
@@ -243,6 +240,7 @@ def list_candidates() -> str | tuple[str, int]:
         sections=sections,
         single=chosen is not None,
         current=current,
+        previous=months.previous_month(current),
         format_month=months.format_month,
         start_form=StartFileForm(),
         may_start=services.may_start_file,

@@ -17,6 +17,7 @@ from portal.accounts.roles import Role
 from portal.audit.services import AuditFilter, filtered_events
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.members.models import MemberStatus
 from portal.testing.fixtures import START
 from portal.vip.models import Consumption
 from portal.vip.testing import dummy_customer
@@ -90,6 +91,14 @@ def test_r22_wrong_values_are_named_field_by_field_and_nothing_is_saved(
     }
     db_session.rollback()
     assert count(Visit) == 0
+
+
+def test_a_closed_member_record_takes_no_visits(db_session, staff, customer):
+    customer.status = MemberStatus.CLOSED
+    db_session.commit()
+    data = services.VisitData(visited_at=START, source="walk_in", party_size=2)
+    with pytest.raises(Conflict):
+        services.record_visit(db_session, actor=staff, member=customer, data=data)
 
 
 def test_a_visit_at_another_store_is_not_found(db_session, make_user, other_store, customer):
