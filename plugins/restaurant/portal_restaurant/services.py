@@ -287,10 +287,6 @@ class VisitSort(StrEnum):
     OLDEST = "oldest"
     PARTY = "party"
 
-    @property
-    def label(self) -> str:
-        return str(SORT_LABELS[self])
-
 
 SORT_LABELS = {
     VisitSort.NEWEST: _l("Newest first"),
@@ -451,10 +447,6 @@ class Candidate:
     member: Member
     visits: int
     vip_file: VipFile | None
-
-    @property
-    def has_file(self) -> bool:
-        return self.vip_file is not None
 
 
 def _candidate_ids(store: Store, month: date) -> Any:
