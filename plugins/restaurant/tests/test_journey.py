@@ -18,7 +18,7 @@ MOBILE = "13955556666"
 
 @pytest.fixture
 def people(live_server: Any, live_data: Any) -> dict[str, str]:
-    """A floor staff member and the referrer of a customer at the live server's store."""
+    """A floor staff member and the referrer of a customer at a store of the journey."""
     from sqlalchemy import select
 
     from portal.accounts.models import User
@@ -27,7 +27,8 @@ def people(live_server: Any, live_data: Any) -> dict[str, str]:
 
     # the journey's dates are November 2026: the server's frozen clock stands at START
     live_data.clock.set(START)
-    store_id = live_data.store("XA01", live_server.store_name)
+    # a store of its own: R22 then applies there only, not at the other journeys' stores
+    store_id = live_data.store("XA21", "西安钟楼店")
     floor = live_data.user("floor.li", "Li Na", "staff", store_id)
     referrer = live_data.user("referrer.wu", "Wu Gang", "staff", store_id)
     with live_server.app.app_context():
