@@ -17,7 +17,7 @@ from portal import clock, hookimpl
 from portal.accounts.permissions import Permission, can
 from portal.extensions import db
 from portal.sla.policies import SlaPolicy
-from portal_renovation import followups, messages, models, revisits, services  # noqa: F401
+from portal_renovation import demo, followups, messages, models, revisits, services  # noqa: F401
 from portal_renovation import permissions as p
 from portal_renovation.api import blp
 from portal_renovation.policies import CONTACT_PROMISE
@@ -124,6 +124,12 @@ def portal_member_sections(member: Any, viewer: Any) -> list[dict[str, Any]]:
         may_log=can(viewer, p.ACT_ON_CASE, member),
     )
     return [{"title": _("Renovation service"), "html": Markup(html)}]  # noqa: S704
+
+
+@hookimpl
+def portal_demo_data(session: Any) -> None:
+    """Cases in every state, classed customers and delivered projects at XA01."""
+    demo.add_demo_data(session)
 
 
 @hookimpl

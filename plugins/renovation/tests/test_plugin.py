@@ -8,6 +8,7 @@ def test_plugin_is_discovered_through_its_entry_point(app):
     assert sorted(info.hooks) == [
         "portal_blueprints",
         "portal_dashboard_items",
+        "portal_demo_data",
         "portal_member_sections",
         "portal_migration_dirs",
         "portal_nav_items",
