@@ -120,6 +120,7 @@ def list_visits() -> str | tuple[str, int]:
         "restaurant/visits.html",
         form=form,
         page=page,
+        sort=sort,
         store=store,
         may_record=can(current_user, RECORD_VISIT, store),
     ), status
