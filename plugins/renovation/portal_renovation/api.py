@@ -364,3 +364,13 @@ def list_penalties(query: dict[str, Any]) -> dict[str, Any]:
         db.session, actor=token_user(), cursor=query["cursor"], limit=query["limit"]
     )
     return page_response(page)
+
+
+@blp.route("/penalties/<int:penalty_id>", methods=["GET"])
+@blp.doc(security=BEARER)
+@token_required
+@blp.response(200, RenovationPenaltySchema)
+@blp.alt_response(404, description="No such notice, or not yours to read")
+def show_penalty(penalty_id: int) -> Any:
+    """R24: one penalty notice: the employee's own, or one of the stores one oversees."""
+    return services.get_penalty(db.session, actor=token_user(), penalty_id=penalty_id)

@@ -88,6 +88,7 @@ def raise_errors(errors: Errors) -> None:
         raise ValidationFailed(errors)
 
 
-def local_today(store: Store, now: datetime) -> date:
-    """The day it is at the store: dates of the store's records are in its zone."""
+def local_today(store: Store | None, now: datetime) -> date:
+    """The day it is at the store (None: in the deployment's zone, for lists that span
+    stores): dates of the store's records are in its zone."""
     return now.astimezone(zone_of(store)).date()

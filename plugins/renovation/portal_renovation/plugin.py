@@ -17,7 +17,7 @@ from portal import clock, hookimpl
 from portal.accounts.permissions import Permission, can
 from portal.extensions import db
 from portal.sla.policies import SlaPolicy
-from portal_renovation import demo, followups, messages, models, revisits, services  # noqa: F401
+from portal_renovation import checks, demo, followups, messages, models, revisits, services  # noqa: F401
 from portal_renovation import permissions as p
 from portal_renovation.api import blp
 from portal_renovation.policies import CONTACT_PROMISE
@@ -84,7 +84,7 @@ def portal_dashboard_items(user: Any) -> list[dict[str, Any]]:
             {"label": _("Log a complaint or repair"), "url": url_for("renovation.new_case")}
         )
     if can(user, p.FOLLOW_UP):
-        today = clock.now().date()
+        today = checks.local_today(None, clock.now())
         follow = followups.due_list(
             db.session, actor=user, flt=followups.DueFilter(due_by=today), limit=DUE_CAP
         )

@@ -20,7 +20,7 @@ from portal.api.schema import (
     page_response,
 )
 from portal.extensions import db
-from portal_renovation import followups, revisits
+from portal_renovation import checks, followups, revisits
 from portal_renovation import permissions as p
 from portal_renovation.models import CustomerClass, FollowUpChannel
 
@@ -176,7 +176,7 @@ def due_follow_ups(query: dict[str, Any]) -> dict[str, Any]:
             store_id=query["store"],
             customer_class=CustomerClass(klass) if klass else None,
             region=query["region"],
-            due_by=clock.now().date() if query["due_only"] else None,
+            due_by=checks.local_today(None, clock.now()) if query["due_only"] else None,
         ),
         cursor=query["cursor"],
         limit=query["limit"],
@@ -269,7 +269,7 @@ def due_revisits(query: dict[str, Any]) -> dict[str, Any]:
         db.session,
         actor=token_user(),
         store_id=query["store"],
-        due_by=clock.now().date() if query["due_only"] else None,
+        due_by=checks.local_today(None, clock.now()) if query["due_only"] else None,
         cursor=query["cursor"],
         limit=query["limit"],
     )

@@ -72,7 +72,7 @@ def due_follow_ups() -> str:
     form.validate()
     if form.store.data and form.store.errors:
         raise NotFound(_("No such store."))
-    today = clock.now().date()
+    today = checks.local_today(None, clock.now())
     klass = form.customer_class.data
     region = None if form.region.errors else (form.region.data or "").strip() or None
     page = followups.due_list(
@@ -230,7 +230,7 @@ def due_revisits() -> str:
     form.validate()
     if form.store.data and form.store.errors:
         raise NotFound(_("No such store."))
-    today = clock.now().date()
+    today = checks.local_today(None, clock.now())
     page = revisits.due_revisits(
         db.session,
         actor=current_user,

@@ -40,6 +40,8 @@ from portal_renovation.models import CaseState, RenovationCase, Route, Severity
 bp = Blueprint("renovation", __name__, url_prefix="/renovation", template_folder="templates")
 
 Page = str | Response | tuple[str, int]
+#: the owner filter names at most this many employees (head office spans every store)
+MAX_OWNER_CHOICES = 200
 
 
 @bp.get("/about")
@@ -71,14 +73,22 @@ def list_cases() -> str:
         raise NotFound(_("Not found."))
     form = CaseFilterForm(request.args)
     form.store.choices = store_choices(stores, _("All my stores"))
+    employees = {u.id: u for s in stores for u in services.staff_of_store(db.session, s.id)}
+    form.owner.choices += [
+        SelectChoice(str(u.id), u.display_name)
+        for u in list(employees.values())[:MAX_OWNER_CHOICES]
+    ]
     form.validate()
     if form.store.data and form.store.errors:
         raise NotFound(_("No such store."))
+    owner = form.owner.data or ""
     flt = services.CaseFilter(
         store_id=form.store.data or None,
         state=CaseState(form.state.data) if form.state.data in set(CaseState) else None,
         severity=Severity(form.severity.data) if form.severity.data in set(Severity) else None,
-        owner_id=current_user.id if form.owner.data == "me" else None,
+        owner_id=current_user.id
+        if owner == "me"
+        else (int(owner) if owner.isdigit() and int(owner) in employees else None),
     )
     sort = form.sort.data if form.sort.data in set(services.CaseSort) else "newest"
     page = services.list_cases(

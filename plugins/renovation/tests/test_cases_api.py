@@ -151,6 +151,9 @@ def test_r24_penalties_over_the_api(client, api_token, store_manager, staff, dum
     number = response.get_json()["number"]
     mine = client.get(f"{API}/penalties", headers=api_token(staff)).get_json()
     assert [n["number"] for n in mine["items"]] == [number]
+    notice_id = response.get_json()["id"]
+    shown = client.get(f"{API}/penalties/{notice_id}", headers=api_token(staff))
+    assert shown.get_json()["measure"] == "警告"
     refused = client.post(
         f"{API}/cases/{dummy_case.id}/penalties",
         json={"employee_id": staff.id, "reason": "r", "measure": "m"},

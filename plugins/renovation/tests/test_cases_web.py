@@ -74,6 +74,9 @@ def test_the_list_filters_by_state_severity_and_owner(client, login, staff, make
     assert "大问题" not in body
     body = client.get("/renovation/cases?state=closed").get_data(as_text=True)
     assert "小问题" not in body
+    body = client.get(f"/renovation/cases?owner={colleague.id}").get_data(as_text=True)
+    assert "大问题" in body
+    assert "小问题" not in body
 
 
 def test_another_store_gets_404(client, login, make_user, other_store, dummy_case):

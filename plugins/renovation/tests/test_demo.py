@@ -14,8 +14,8 @@ from portal_renovation.models import (
 )
 from sqlalchemy import func, select
 
-from portal.demo import DEMO_PASSWORD
-
+#: every demo login's password (the README's table)
+DEMO_PASSWORD = "huiyuan-demo"
 PAGES = [
     "/renovation/cases",
     "/renovation/penalties",
