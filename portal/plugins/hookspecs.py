@@ -348,8 +348,7 @@ def portal_sla_policies() -> Iterable[SlaPolicy]:
 def portal_rights_and_obligations(membership_type: str) -> RightsAndObligations | None:
     """The rights and obligations of a membership type (R15), shown to its members.
 
-    ``firstresult``: the first implementation that knows the type answers. An operator's
-    own list, edited on the admin page, takes precedence over every plugin's.
+    ``firstresult``: the first implementation that knows the type answers.
 
     :param membership_type: the type's key, e.g. ``"exchange.trading"``.
     :return: :class:`portal.memberships.policies.RightsAndObligations`, or None when the
