@@ -45,6 +45,7 @@ FORM_VALUES: dict[str, str] = {
     "unicode": "🏠\u202e\ufeff",
     "percent-junk": "%00%ff%",
     "date-like": "2026-02-30T25:61",
+    "nul": "ab\x00cd",
 }
 #: values put into every field of a JSON body at once
 JSON_VALUES: dict[str, Any] = {
@@ -351,6 +352,17 @@ def test_html_forms_refuse_hostile_values(app, db_session, world, kind):
             continue
         assert response.status_code in REFUSED, where
         assert _snapshot(db_session) == before, where
+
+
+def test_html_forms_refuse_json_bodies(app, db_session, world):
+    """Pages take HTML forms; a JSON body is the wrong content type (415), not a 500."""
+    before = _snapshot(db_session)
+    for rule, (fields, person, case) in FORMS.items():
+        response = _client(app, person, world).post(
+            _url(rule, world, case), json=dict.fromkeys(fields, "x")
+        )
+        assert response.status_code == 415, (rule, response.status_code)
+    assert _snapshot(db_session) == before
 
 
 @pytest.mark.parametrize("kind", sorted(JSON_VALUES))

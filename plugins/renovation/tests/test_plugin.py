@@ -42,3 +42,20 @@ def test_the_api_is_in_the_openapi_document(client):
     assert "/api/v1/renovation/cases/{case_id}/close" in paths
     params = paths["/api/v1/renovation/cases"]["post"]["parameters"]
     assert any(p["name"] == "Idempotency-Key" for p in params)
+
+
+def test_a_disabled_plugin_answers_404_and_keeps_its_data(
+    client, login, db_session, admin, staff, dummy_case, api_token
+):
+    from portal.plugins.registry import set_enabled
+
+    headers = api_token(staff)
+    set_enabled(db_session, actor=admin, name="renovation", enabled=False)
+    db_session.commit()
+    login(staff)
+    assert client.get(f"/renovation/cases/{dummy_case.id}").status_code == 404
+    assert client.get("/api/v1/renovation/cases", headers=headers).status_code == 404
+    assert "Cases waiting on me" not in client.get("/home").get_data(as_text=True)
+    set_enabled(db_session, actor=admin, name="renovation", enabled=True)
+    db_session.commit()
+    assert client.get(f"/renovation/cases/{dummy_case.id}").status_code == 200
