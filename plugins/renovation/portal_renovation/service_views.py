@@ -33,7 +33,7 @@ bp = Blueprint(
     "renovation_service", __name__, url_prefix="/renovation", template_folder="templates"
 )
 
-Page = str | Response | tuple[str, int]
+PageResponse = str | Response | tuple[str, int]
 #: how many coming revisit dates a project's page lists
 PLAN_PREVIEW = 6
 
@@ -123,7 +123,7 @@ def _customer_for_work(member_id: int) -> Any:
 
 @bp.route("/customers/<int:member_id>/class", methods=["GET", "POST"])
 @login_required
-def class_customer(member_id: int) -> Page:
+def class_customer(member_id: int) -> PageResponse:
     """R11: put the customer in class A, B or C and a region."""
     member = _customer_for_work(member_id)
     row = followups.classing_of(db.session, member)
@@ -148,7 +148,7 @@ def class_customer(member_id: int) -> Page:
 
 @bp.route("/customers/<int:member_id>/follow-up", methods=["GET", "POST"])
 @login_required
-def record_follow_up(member_id: int) -> Page:
+def record_follow_up(member_id: int) -> PageResponse:
     """R11: record a follow-up; the next one falls due a cadence later."""
     member = _customer_for_work(member_id)
     form = FollowUpForm()
@@ -175,7 +175,7 @@ def record_follow_up(member_id: int) -> Page:
 
 @bp.route("/leads", methods=["GET", "POST"])
 @login_required
-def leads() -> Page:
+def leads() -> PageResponse:
     """R11: the responsible person of each class in each region; managers name them."""
     stores = stores_for(p.VIEW_SERVICE)
     if not stores:
@@ -244,7 +244,7 @@ def due_revisits() -> str:
 
 @bp.route("/customers/<int:member_id>/projects/new", methods=["GET", "POST"])
 @login_required
-def register_project(member_id: int) -> Page:
+def register_project(member_id: int) -> PageResponse:
     """R12: a project delivered to the customer; its revisit plan starts."""
     member = _customer_for_work(member_id)
     form = ProjectForm()
@@ -293,7 +293,7 @@ def show_project(project_id: int) -> str:
 
 @bp.route("/projects/<int:project_id>/revisit", methods=["GET", "POST"])
 @login_required
-def revisit_project(project_id: int) -> Page:
+def revisit_project(project_id: int) -> PageResponse:
     """R12: record a revisit with the customer's satisfaction."""
     project = revisits.get_project(db.session, actor=current_user, project_id=project_id)
     require(current_user, p.FOLLOW_UP, project)

@@ -108,7 +108,9 @@ def department_heads(session: Session, store_id: int) -> list[User]:
     return list(session.scalars(query))
 
 
-def _event(session: Session, case: RenovationCase, kind: str, actor: User | None, **data: Any):
+def _event(
+    session: Session, case: RenovationCase, kind: str, actor: User | None, **data: Any
+) -> None:
     """One line of the case's timeline."""
     session.add(
         CaseEvent(
@@ -201,7 +203,9 @@ def _require_active(case: RenovationCase) -> None:
         raise Conflict(_l("This case is closed."))
 
 
-def _transition(session: Session, case: RenovationCase, *, from_states: tuple[str, ...], **values):
+def _transition(
+    session: Session, case: RenovationCase, *, from_states: tuple[str, ...], **values: Any
+) -> None:
     """Change the case only if it is still in one of ``from_states``: of two people acting
     at once, exactly one succeeds and the other hears the case changed meanwhile."""
     result = session.execute(
@@ -668,6 +672,7 @@ def close_case(
     how = checks.choice(errors, "method", method, ConfirmationMethod)
     checks.raise_errors(errors)
     now = clock.now()
+    before = case.state
     _transition(
         session,
         case,
@@ -685,7 +690,7 @@ def close_case(
         case,
         actor=actor,
         action="renovation.closed",
-        before={"state": "open"},
+        before={"state": before},
         after={
             "state": case.state,
             "resolution": text,

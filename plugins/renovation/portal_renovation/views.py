@@ -39,7 +39,7 @@ from portal_renovation.models import CaseState, RenovationCase, Route, Severity
 
 bp = Blueprint("renovation", __name__, url_prefix="/renovation", template_folder="templates")
 
-Page = str | Response | tuple[str, int]
+PageResponse = str | Response | tuple[str, int]
 #: the owner filter names at most this many employees (head office spans every store)
 MAX_OWNER_CHOICES = 200
 
@@ -109,7 +109,7 @@ def list_cases() -> str:
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
-def new_case() -> Page:
+def new_case() -> PageResponse:
     """R14: write down a call, letter or visit; the one who logs it owns it (R13)."""
     stores = stores_for(p.ACT_ON_CASE)
     if not stores:
@@ -186,7 +186,7 @@ def _step(
     act: Callable[[], object],
     done: str,
     **context: Any,
-) -> Page:
+) -> PageResponse:
     """A step's form page; on a valid POST run the service once, commit, back to the case."""
     status = 200
     if form.validate_on_submit():
@@ -228,7 +228,7 @@ def _people(users: list[Any], placeholder: str) -> list[SelectChoice]:
 
 @bp.route("/cases/<int:case_id>/handover", methods=["GET", "POST"])
 @login_required
-def hand_over(case_id: int) -> Page:
+def hand_over(case_id: int) -> PageResponse:
     """R13: hand the case to another employee, with a recorded reason."""
     case = _acting(case_id)
     form = HandoverForm()
@@ -253,7 +253,7 @@ def hand_over(case_id: int) -> Page:
 
 @bp.route("/cases/<int:case_id>/route", methods=["GET", "POST"])
 @login_required
-def route_repair(case_id: int) -> Page:
+def route_repair(case_id: int) -> PageResponse:
     """R23: send the repair to its supervisor or vendor, or promise contact in 48 hours."""
     case = _acting(case_id)
     form = RouteForm()
@@ -280,7 +280,7 @@ def route_repair(case_id: int) -> Page:
 
 @bp.route("/cases/<int:case_id>/appointment", methods=["GET", "POST"])
 @login_required
-def record_appointment(case_id: int) -> Page:
+def record_appointment(case_id: int) -> PageResponse:
     """R23: the time the site supervisor agreed with the customer."""
     case = _case(case_id)
     if not (services.may_act(current_user, case) or case.supervisor_id == current_user.id):
@@ -302,7 +302,7 @@ def record_appointment(case_id: int) -> Page:
 
 @bp.route("/cases/<int:case_id>/contact", methods=["GET", "POST"])
 @login_required
-def record_contact(case_id: int) -> Page:
+def record_contact(case_id: int) -> PageResponse:
     """R23: the customer was contacted within the promised 48 hours."""
     case = _acting(case_id)
     form = NoteForm()
@@ -319,7 +319,7 @@ def record_contact(case_id: int) -> Page:
 
 @bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])
 @login_required
-def close_case(case_id: int) -> Page:
+def close_case(case_id: int) -> PageResponse:
     """R24: close with the customer's confirmation of the resolution."""
     case = _acting(case_id)
     form = CloseForm()
@@ -341,7 +341,7 @@ def close_case(case_id: int) -> Page:
 
 @bp.route("/cases/<int:case_id>/revisit", methods=["GET", "POST"])
 @login_required
-def record_revisit(case_id: int) -> Page:
+def record_revisit(case_id: int) -> PageResponse:
     """R14: the revisit after the resolution."""
     case = _acting(case_id)
     form = RevisitForm()
@@ -362,7 +362,7 @@ def record_revisit(case_id: int) -> Page:
 
 @bp.route("/cases/<int:case_id>/penalty", methods=["GET", "POST"])
 @login_required
-def issue_penalty(case_id: int) -> Page:
+def issue_penalty(case_id: int) -> PageResponse:
     """R24: the store manager issues a penalty notice to the responsible employee."""
     case = _case(case_id)
     require(current_user, p.ISSUE_PENALTY, case)
