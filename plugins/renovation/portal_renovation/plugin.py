@@ -112,15 +112,19 @@ def _capped(page: Any) -> int | str:
 
 @hookimpl
 def portal_member_sections(member: Any, viewer: Any) -> list[dict[str, Any]]:
-    """The customer's cases not yet revisited, for staff who read the store's cases."""
-    if not can(viewer, p.VIEW_CASE, member):
+    """Staff who read the store's cases see the customer's class, next revisits and open
+    cases; the customer sees their own cases and when they are next revisited."""
+    staff_view = can(viewer, p.VIEW_CASE, member)
+    own = viewer is not None and member.user_id is not None and viewer.id == member.user_id
+    if not (staff_view or own):
         return []
     html = render_template(
         "renovation/member_section.html",
         member=member,
         cases=services.open_cases_of(db.session, member),
-        classing=followups.classing_of(db.session, member),
+        classing=followups.classing_of(db.session, member) if staff_view else None,
         projects=revisits.projects_of(db.session, member),
+        staff_view=staff_view,
         may_log=can(viewer, p.ACT_ON_CASE, member),
     )
     return [{"title": _("Renovation service"), "html": Markup(html)}]  # noqa: S704

@@ -208,3 +208,11 @@ def test_members_and_anonymous_visitors_see_no_cases(client, login, customer, du
     login(customer.user)
     assert client.get("/renovation/cases").status_code == 404
     assert client.get(f"/renovation/cases/{dummy_case.id}").status_code == 404
+
+
+def test_the_customer_sees_their_own_cases_without_links(client, login, customer, dummy_case):
+    login(customer.user)
+    body = client.get(f"/members/{customer.id}", headers=EN).get_data(as_text=True)
+    assert dummy_case.number in body
+    assert f"/renovation/cases/{dummy_case.id}" not in body
+    assert "Log a complaint or repair" not in body
