@@ -20,6 +20,7 @@ from portal.sla.policies import SlaPolicy
 from portal_renovation import checks, demo, followups, messages, models, revisits, services  # noqa: F401
 from portal_renovation import permissions as p
 from portal_renovation.api import blp
+from portal_renovation.models import CaseState, Severity
 from portal_renovation.policies import CONTACT_PROMISE
 from portal_renovation.service_api import blp as service_blp
 from portal_renovation.service_views import bp as service_bp
@@ -82,6 +83,22 @@ def portal_dashboard_items(user: Any) -> list[dict[str, Any]]:
         )
         items.append(
             {"label": _("Log a complaint or repair"), "url": url_for("renovation.new_case")}
+        )
+    if can(user, p.MANAGE_CASE):
+        # R14: serious cases are handled at once; the department head keeps them in view
+        serious = services.list_cases(
+            db.session,
+            actor=user,
+            flt=services.CaseFilter(state=CaseState.OPEN, severity=Severity.SERIOUS),
+            limit=DUE_CAP,
+        )
+        url = url_for("renovation.list_cases", state="open", severity="serious")
+        items.append(
+            {
+                "label": _("Serious cases still open"),
+                "url": url,
+                "counts": [(_("Open"), _capped(serious), url)],
+            }
         )
     if can(user, p.FOLLOW_UP):
         today = checks.local_today(None, clock.now())

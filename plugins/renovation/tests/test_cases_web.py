@@ -216,3 +216,11 @@ def test_the_customer_sees_their_own_cases_without_links(client, login, customer
     assert dummy_case.number in body
     assert f"/renovation/cases/{dummy_case.id}" not in body
     assert "Log a complaint or repair" not in body
+
+
+def test_the_manager_sees_serious_cases_still_open(client, login, store_manager, make_case):
+    make_case(severity="serious")
+    login(store_manager)
+    body = client.get("/home", headers=EN).get_data(as_text=True)
+    assert "Serious cases still open" in body
+    assert "Open: 1" in body
