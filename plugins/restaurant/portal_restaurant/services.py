@@ -44,6 +44,10 @@ MAX_REFERENCE = 40
 CLOCK_SLACK = timedelta(minutes=5)
 #: older than this is a typing error, not a meal
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+#: the local dates a filter is cut to: every visit lies between them, and local midnight
+#: of 0001-01-01 or 9999-12-31 lies outside what a ``datetime`` holds
+FIRST_FILTER_DAY = date(1999, 12, 31)
+LAST_FILTER_DAY = date(2999, 12, 31)
 #: how far the dashboard counts go before they show "99+"
 COUNT_CAP = 99
 
@@ -324,14 +328,19 @@ def list_visits(
         .options(selectinload(Visit.member), selectinload(Visit.recorded_by))
     )
     if since is not None:
-        query = query.where(Visit.visited_at >= months.local_midnight(since, store.zone))
+        start = months.local_midnight(_filter_day(since), store.zone)
+        query = query.where(Visit.visited_at >= start)
     if until is not None:
-        query = query.where(
-            Visit.visited_at < months.local_midnight(until + timedelta(days=1), store.zone)
-        )
+        end = months.local_midnight(_filter_day(until) + timedelta(days=1), store.zone)
+        query = query.where(Visit.visited_at < end)
     if source is not None:
         query = query.where(Visit.source == source)
     return paginate(session, query, order=SORTS[sort], cursor=cursor, limit=limit)
+
+
+def _filter_day(day: date) -> date:
+    """``day`` moved into the years visits can have: the same visits, no overflow."""
+    return min(max(day, FIRST_FILTER_DAY), LAST_FILTER_DAY)
 
 
 def get_visit(session: Session, *, actor: User, visit_id: int) -> Visit:

@@ -274,3 +274,28 @@ def test_the_api_refuses_hostile_query_arguments(client, api_token, staff, hq_se
                     handled(response)
                     if kind in ("long", "nul", "script", "sql"):
                         assert response.status_code in (400, 404, 422), (path, name, kind)
+
+
+def test_dates_at_the_ends_of_the_calendar_filter_instead_of_failing(
+    client, login, api_token, staff, qualified
+):
+    """0001-01-01 and 9999-12-31 are valid dates whose local midnight overflows in UTC; a
+    range reaching past the first or the last possible visit simply holds all of them."""
+    pages = login(staff)
+    headers = api_token(staff)
+    for query in (
+        {"since": "0001-01-01"},
+        {"until": "9999-12-31"},
+        {"since": "0001-01-01", "until": "9999-12-31"},
+    ):
+        page = pages.get("/restaurant/visits", query_string=query)
+        handled(page, 200)
+        assert qualified.full_name in page.get_data(as_text=True)
+        listed = client.get("/api/v1/restaurant/visits", query_string=query, headers=headers)
+        handled(listed, 200)
+        assert len(listed.json["items"]) == 2, query
+    before = client.get(
+        "/api/v1/restaurant/visits", query_string={"until": "0001-01-01"}, headers=headers
+    )
+    handled(before, 200)
+    assert before.json["items"] == []
