@@ -243,9 +243,10 @@ def _record_vip_consumption(session: Session, actor: User, member: Member, visit
         file_or_member=member,
         amount=visit.amount,
         occurred_at=visit.visited_at,
+        # no key: the visit's own key already makes a retry return before this point,
+        # and a key derived from the visit id could be taken by any client of the
+        # core's consumption API first (its keys are one namespace)
         note=note or None,
-        # one consumption per visit, whatever retries the client makes
-        idempotency_key=f"restaurant-visit-{visit.id}",
     )
     visit.consumption_id = row.id
     session.flush()

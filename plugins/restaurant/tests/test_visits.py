@@ -19,6 +19,7 @@ from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.members.models import MemberStatus
 from portal.testing.fixtures import START
+from portal.vip import services as vip
 from portal.vip.models import Consumption
 from portal.vip.testing import dummy_customer
 
@@ -66,6 +67,28 @@ def test_r5_an_approved_vips_amount_is_recorded_as_consumption(
     assert consumption.member_id == approved_vip.id
     without_amount = visit(staff, approved_vip)
     assert without_amount.consumption_id is None
+
+
+def test_r5_a_consumption_key_chosen_elsewhere_cannot_capture_the_visits_consumption(
+    db_session, staff, approved_vip, visit
+):
+    """The core's consumption keys are one namespace for every client: a key that anyone
+    can guess from the next visit id would replay (or refuse) somebody else's recording."""
+    upcoming = (db_session.scalar(select(func.max(Visit.id))) or 0) + 1
+    guessed = vip.record_consumption(
+        db_session,
+        actor=staff,
+        file_or_member=approved_vip,
+        amount="1.00",
+        occurred_at=START - timedelta(hours=2),
+        idempotency_key=f"restaurant-visit-{upcoming}",
+    )
+    db_session.commit()
+    row = visit(staff, approved_vip, amount="368.00")
+    assert row.id == upcoming
+    assert row.consumption_id != guessed.id
+    assert db_session.get(Consumption, row.consumption_id).amount == Decimal("368.00")
+    assert count(Consumption) == 2
 
 
 def test_r22_wrong_values_are_named_field_by_field_and_nothing_is_saved(
