@@ -189,7 +189,8 @@ def may_act(actor: User | None, case: RenovationCase) -> bool:
     return case.owner_id == actor.id and can(actor, p.ACT_ON_CASE, case)
 
 
-def _require_actor(actor: User, case: RenovationCase) -> None:
+def require_actor(actor: User, case: RenovationCase) -> None:
+    """R13: NotFound outside the actor's scope, PermissionDenied for a reader who may not act."""
     if not can(actor, p.VIEW_CASE, case):
         raise NotFound(_NOT_FOUND)
     if not may_act(actor, case):
@@ -393,7 +394,7 @@ def hand_over(
     session: Session, *, actor: User, case: RenovationCase, to_user_id: int, reason: str
 ) -> CaseHandover:
     """R13: the case passes to another employee of the store, with a recorded reason."""
-    _require_actor(actor, case)
+    require_actor(actor, case)
     _require_active(case)
     errors: dict[str, list[object]] = {}
     text = checks.text(errors, "reason", reason, 500, required=True)
@@ -507,7 +508,7 @@ def route_repair(
 ) -> Route:
     """R23: send a repair to its supervisor, to the vendor with a numbered repair notice
     (R25), or, the supervisor having left, start the 48-hour contact promise."""
-    _require_actor(actor, case)
+    require_actor(actor, case)
     _require_active(case)
     if case.kind != CaseKind.REPAIR:
         raise Conflict(_l("Only repair requests are routed."))
@@ -597,7 +598,7 @@ def record_appointment(
     if not can(actor, p.VIEW_CASE, case):
         raise NotFound(_NOT_FOUND)
     if case.supervisor_id != actor.id:
-        _require_actor(actor, case)
+        require_actor(actor, case)
     _require_active(case)
     if case.route != Route.SUPERVISOR:
         raise Conflict(_l("Only a repair routed to its site supervisor takes an appointment."))
@@ -626,7 +627,7 @@ def record_appointment(
 def record_contact(session: Session, *, actor: User, case: RenovationCase, note: str) -> None:
     """R23: the customer was contacted as promised; the 48-hour task is completed. The case
     stays routed so the owner can send it to the new supervisor."""
-    _require_actor(actor, case)
+    require_actor(actor, case)
     _require_active(case)
     task = promise_task(session, case)
     if task is None:
@@ -662,7 +663,7 @@ def close_case(
     """R24: the case ends with the customer's confirmation of the resolution: who confirmed
     (the customer's signature, which may not be blank, R26), how and when. R14: a revisit
     follows; the case waits for it."""
-    _require_actor(actor, case)
+    require_actor(actor, case)
     _require_active(case)
     if promise_task(session, case) is not None:
         raise Conflict(_l("Contact the customer first: the 48-hour promise is running."))
@@ -711,7 +712,7 @@ def record_revisit(
     session: Session, *, actor: User, case: RenovationCase, score: int | None, note: str
 ) -> None:
     """R14: the revisit after a resolution: the customer's satisfaction (1 to 5) and a note."""
-    _require_actor(actor, case)
+    require_actor(actor, case)
     if case.state != CaseState.CLOSED:
         raise Conflict(_l("Only a closed case is revisited."))
     errors: dict[str, list[object]] = {}

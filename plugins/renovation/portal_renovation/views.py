@@ -210,10 +210,7 @@ def _step(
 def _acting(case_id: int) -> RenovationCase:
     """R13: step pages only for whoever may act on the case (403 for other readers)."""
     case = _case(case_id)
-    if not services.may_act(current_user, case):
-        raise PermissionDenied(
-            _("Only the owner of this case or the store manager acts on it (R13).")
-        )
+    services.require_actor(current_user, case)
     return case
 
 
