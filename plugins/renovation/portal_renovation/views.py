@@ -103,6 +103,7 @@ def list_cases() -> str:
         "renovation/list.html",
         page=page,
         form=form,
+        sort=sort,
         may_log=bool(stores_for(p.ACT_ON_CASE)),
     )
 
