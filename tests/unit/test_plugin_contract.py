@@ -107,3 +107,29 @@ def test_plugins_import_only_the_public_api():
             elif name is not None and name.startswith("_"):
                 wrong.append(f"{where}: {module}.{name} is private")
     assert wrong == []
+
+
+EXAMPLE = ROOT / "examples" / "winelist"
+
+
+def _tutorial_files() -> list[tuple[str, str]]:
+    """``(path, text)`` of every code block the guide introduces with "`path`:"."""
+    blocks = re.findall(
+        r"^`((?:portal_winelist|tests)/[^`]+|pyproject\.toml)`:\n\n```\w*\n(.*?)^```$",
+        GUIDE,
+        flags=re.MULTILINE | re.DOTALL,
+    )
+    return [(path, text) for path, text in blocks]
+
+
+def test_the_tutorial_shows_the_example_plugin_word_for_word():
+    shown = _tutorial_files()
+    assert {path for path, _text in shown} >= {
+        "pyproject.toml",
+        "portal_winelist/plugin.py",
+        "portal_winelist/models.py",
+        "portal_winelist/services.py",
+        "tests/test_plugin.py",
+    }
+    for path, text in shown:
+        assert text == (EXAMPLE / path).read_text(encoding="utf-8"), f"{path} drifted"
