@@ -7,7 +7,16 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -49,6 +58,8 @@ class Visit(db.Model):
         Index("ix_restaurant_visit_store_visited", "store_id", "visited_at", "id"),
         # R22: a customer's visits in a month (qualification, member page)
         Index("ix_restaurant_visit_member_visited", "member_id", "visited_at"),
+        # a key is its sender's own: two POS systems may pick the same one
+        UniqueConstraint("recorded_by_id", "idempotency_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,8 +78,9 @@ class Visit(db.Model):
     #: the reservation system's own reference of the booking
     reservation_ref: Mapped[str | None] = mapped_column(String(40))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    #: a client's key for retrying the same recording safely (API ``Idempotency-Key``)
-    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: a client's key for retrying the same recording safely (API ``Idempotency-Key``),
+    #: unique per account that records
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
     #: the VIP consumption recorded with it (R5), if any
     consumption_id: Mapped[int | None] = mapped_column(ForeignKey("vip_consumption.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -184,9 +184,10 @@ def record_visit(
     R5: when the customer is an approved VIP and an amount is given, the meal is also
     recorded as VIP consumption; for anyone else the visit is kept without it.
 
-    With ``idempotency_key`` the same recording sent twice (also at the same moment) is
-    stored once: the answer is the first visit and False ("not created"). The same key
-    with other values is a Conflict. Returns ``(visit, created)``.
+    With ``idempotency_key`` the same recording sent twice (also at the same moment) by
+    the same account is stored once: the answer is the first visit and False ("not
+    created"). The same key with other values is a Conflict; another account's key is
+    theirs alone. Returns ``(visit, created)``.
     """
     require(actor, RECORD_VISIT, member, hide=True)
     if member.status == MemberStatus.CLOSED:
@@ -196,7 +197,7 @@ def record_visit(
     values = _clean(data, now)
     values.update(store_id=member.store_id, member_id=member.id, recorded_by_id=actor.id)
     if key is not None:
-        existing = session.scalar(select(Visit).where(Visit.idempotency_key == key))
+        existing = _sent_with(session, actor, key)
         if existing is not None:
             return _replayed(existing, values), False
     visit = Visit(**values, idempotency_key=key, created_at=now)
@@ -206,8 +207,8 @@ def record_visit(
             session.flush()
     except IntegrityError:
         # the same key arrived twice at once: the other request stored it
-        existing = session.scalar(select(Visit).where(Visit.idempotency_key == key))
-        if key is None or existing is None:
+        existing = None if key is None else _sent_with(session, actor, key)
+        if existing is None:
             raise
         return _replayed(existing, values), False
     _record_vip_consumption(session, actor, member, visit)
@@ -230,6 +231,14 @@ def record_visit(
         consumption_id=visit.consumption_id,
     )
     return visit, True
+
+
+def _sent_with(session: Session, actor: User, key: str) -> Visit | None:
+    """The visit ``actor`` recorded with ``key``: a key belongs to its sender, so another
+    account's key is neither replayed to nor refused for them."""
+    return session.scalar(
+        select(Visit).where(Visit.recorded_by_id == actor.id, Visit.idempotency_key == key)
+    )
 
 
 def _record_vip_consumption(session: Session, actor: User, member: Member, visit: Visit) -> None:

@@ -151,6 +151,36 @@ def test_the_same_key_twice_stores_one_visit_and_another_body_conflicts(
         )
 
 
+def test_an_idempotency_key_is_the_senders_own(db_session, make_user, staff, customer, other_store):
+    """Two POS systems, or two stores, may pick the same key: each records its own visit,
+    and nobody learns or blocks what another account sent with it."""
+    data = services.VisitData(visited_at=START, source="walk_in", party_size=2)
+    first, _created = services.record_visit(
+        db_session, actor=staff, member=customer, data=data, idempotency_key="pos-1"
+    )
+    db_session.commit()
+    colleague = make_user("staff.2", Role.STAFF, customer.store)
+    second, created = services.record_visit(
+        db_session, actor=colleague, member=customer, data=data, idempotency_key="pos-1"
+    )
+    db_session.commit()
+    assert created
+    assert second.id != first.id
+    stranger = make_user("staff.bj", Role.STAFF, other_store)
+    theirs = dummy_customer(db_session, stranger, store_id=other_store.id)
+    third, created = services.record_visit(
+        db_session, actor=stranger, member=theirs, data=data, idempotency_key="pos-1"
+    )
+    db_session.commit()
+    assert created
+    assert third.store_id == other_store.id
+    again, created = services.record_visit(
+        db_session, actor=staff, member=customer, data=data, idempotency_key="pos-1"
+    )
+    assert (again.id, created) == (first.id, False)
+    assert count(Visit) == 3
+
+
 # --- the API -------------------------------------------------------------------------------------
 
 
