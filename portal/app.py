@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import traceback
 import uuid
 from pathlib import Path
 from typing import Any
@@ -105,14 +106,12 @@ def _init_extensions(app: Flask, plugins: PluginManager) -> None:
         render_item=render_migration_item,
     )
     # every loaded plugin's, disabled ones too: a disabled plugin's tables still exist
-    app.extensions["portal.migration_dirs"] = plugins.collect(
-        "portal_migration_dirs", every_plugin=True
-    )
+    app.extensions["portal.migration_dirs"] = plugins.contributions("portal_migration_dirs")
     login_manager.init_app(app)
     csrf.init_app(app)
     translation_dirs = [str(translations_dir())]
     # every loaded plugin's, disabled ones too: catalogs cannot be added later
-    translation_dirs += plugins.collect("portal_translation_dirs", every_plugin=True)
+    translation_dirs += plugins.contributions("portal_translation_dirs")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
     babel.init_app(
         app,
@@ -135,6 +134,7 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.api import init_api, register_plugin_blueprint
     from portal.audit.views import bp as audit_bp
+    from portal.compliance.views import bp as compliance_bp
     from portal.members.ownership_views import bp as ownership_bp
     from portal.members.views import bp as members_bp
     from portal.notifications.views import bp as notifications_bp
@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
         spotchecks_bp,
         reports_bp,
         plugins_bp,
+        compliance_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)
@@ -170,7 +171,11 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
     owners: dict[str, str] = {}
     for plugin_name, blueprints in plugins.collect_by_plugin("portal_blueprints"):
         for blueprint in blueprints:
-            register_plugin_blueprint(app, blueprint)
+            try:
+                register_plugin_blueprint(app, blueprint)
+            except Exception:  # a name the core or another plugin took, a broken route
+                plugins.fail(plugin_name, traceback.format_exc())
+                break
             owners[blueprint.name] = plugin_name
     app.extensions["portal.plugin_blueprints"] = owners
     register_error_handlers(app)

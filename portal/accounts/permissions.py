@@ -58,6 +58,8 @@ class Action(StrEnum):
     ENTER_CUSTOMER = "enter_customer"
     #: enable and disable plugins for every worker (the plugin registry)
     MANAGE_PLUGINS = "manage_plugins"
+    #: R17-R21: read the violation catalogue and the measures allowed for each entry
+    VIEW_CATALOGUE = "view_catalogue"
 
 
 class StoreScoped(Protocol):
@@ -100,6 +102,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.HAND_OVER_CUSTOMERS: frozenset({Role.STORE_MANAGER, Role.HQ_HEAD, Role.ADMIN}),
     Action.ENTER_CUSTOMER: frozenset({Role.STAFF, Role.STORE_MANAGER}),
     Action.MANAGE_PLUGINS: frozenset({Role.ADMIN}),
+    Action.VIEW_CATALOGUE: frozenset({Role.COMPLIANCE, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}),
 }
 
 #: Actions a member may take on their own record, and a referrer on the members they refer.
@@ -126,21 +129,29 @@ _PLUGIN_PERMISSIONS = "portal.permissions"
 
 
 def collect_plugin_permissions(plugins: PluginManager) -> dict[str, frozenset[Role]]:
-    """Every loaded plugin's actions, checked once at start-up: an action outside the
-    plugin's own namespace, a core action's name or one declared twice stops the app."""
+    """Every loaded plugin's actions, checked once at start-up. A plugin declaring
+    something other than a Permission, or an action outside its own namespace, fails to
+    register (it is shown failed and disabled; the portal still starts)."""
     table: dict[str, frozenset[Role]] = {}
     for plugin_name, permissions in plugins.collect_by_plugin("portal_permissions"):
-        for permission in permissions:
-            if not isinstance(permission, Permission):
-                raise TypeError(f"{plugin_name}: portal_permissions must return Permission items")
-            if not permission.action.startswith(f"{plugin_name}."):
-                raise ValueError(
-                    f"{plugin_name}: action {permission.action!r} must start with {plugin_name}."
-                )
-            if permission.action in table:
-                raise ValueError(f"{plugin_name}: action {permission.action!r} declared twice")
-            table[permission.action] = permission.roles
+        try:
+            table.update(_checked(plugin_name, permissions))
+        except (TypeError, ValueError) as exc:
+            plugins.fail(plugin_name, f"portal_permissions: {exc}")
     return table
+
+
+def _checked(plugin_name: str, permissions: list[object]) -> dict[str, frozenset[Role]]:
+    declared: dict[str, frozenset[Role]] = {}
+    for permission in permissions:
+        if not isinstance(permission, Permission):
+            raise TypeError("must return Permission items")
+        if not permission.action.startswith(f"{plugin_name}."):
+            raise ValueError(f"action {permission.action!r} must start with {plugin_name}.")
+        if permission.action in declared:
+            raise ValueError(f"action {permission.action!r} declared twice")
+        declared[permission.action] = permission.roles
+    return declared
 
 
 def init_app(app: Flask, plugins: PluginManager) -> None:

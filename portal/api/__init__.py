@@ -35,6 +35,7 @@ def swagger_assets(filename: str) -> Response:
 
 def init_api(app: Flask) -> None:
     from portal.accounts.api import blp as auth_blp
+    from portal.compliance.api import blp as compliance_blp
     from portal.members.api import blp as members_blp
     from portal.notifications.api import blp as notifications_blp
     from portal.openings.api import blp as openings_blp
@@ -77,6 +78,7 @@ def init_api(app: Flask) -> None:
         spotchecks_blp,
         reports_blp,
         plugins_blp,
+        compliance_blp,
     ):
         _register_api_blueprint(api, blp)
     app.register_blueprint(docs_bp)

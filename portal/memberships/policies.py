@@ -6,6 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
+
+
+class EndedBy(StrEnum):
+    """How a membership ended: the ``ended_by`` argument of ``portal_refund_policy``."""
+
+    MEMBER = "member"  # the member ended it
+    ANNOUNCEMENT = "announcement"  # the exchange terminated it by announcement
+    REVOCATION = "revocation"  # R21: revoked
 
 
 @dataclass(frozen=True)
@@ -51,3 +60,7 @@ class RefundPolicy:
         months = [t.months_after for t in self.tranches]
         if months != sorted(months):
             raise ValueError("tranches are listed in the order they fall due")
+
+
+#: with no plugin's policy: the whole deposit back at the announcement (the hookspec's promise)
+WHOLE_AT_ANNOUNCEMENT = RefundPolicy((RefundTranche(0, Decimal(1)),))

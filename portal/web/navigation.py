@@ -43,6 +43,10 @@ def nav_items(user: User | None) -> list[dict[str, Any]]:
         items.append({"label": _("Spot checks"), "url": url_for("spotchecks.list_checks")})
     if can(user, Action.VIEW_SLA_REPORT):
         items.append({"label": _("SLA report"), "url": url_for("reports.sla_report")})
+    if can(user, Action.VIEW_CATALOGUE):
+        items.append(
+            {"label": _("Violation catalogue"), "url": url_for("compliance.show_catalogue")}
+        )
     if can(user, Action.MANAGE_PLUGINS):
         items.append({"label": _("Plugins"), "url": url_for("plugins.list_plugins")})
     if can(user, Action.VIEW_AUDIT):
