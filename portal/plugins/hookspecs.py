@@ -135,7 +135,8 @@ def portal_permissions() -> Iterable[Permission]:
     """Actions the plugin checks, with the roles allowed each.
 
     Called once while the app is created. Each action is named ``<plugin>.<verb_noun>``
-    (another name stops the app at start-up) and is then checked like a core action:
+    (with another name the plugin fails to register and is left disabled) and is then
+    checked like a core action:
     ``can(actor, "restaurant.record_visit", visit)`` is true when the actor holds one of
     the roles for the object's store (``obj.store_id``) or for every store. All
     implementations are called.

@@ -153,24 +153,53 @@ class PluginManager:
         """Fail when a plugin implements a hook that has no spec (a typo, an old name)."""
         self.pm.check_pending()
 
-    def collect(self, hook_name: str, *, every_plugin: bool = False, **kwargs: Any) -> list[Any]:
+    def collect(self, hook_name: str, **kwargs: Any) -> list[Any]:
         """Call a contribution hook and flatten the iterables the enabled plugins return.
 
         Implementations returning None contribute nothing. A string or a mapping is
         refused: it is almost always a single item that should have been in a list.
-        ``every_plugin``: see :meth:`caller`.
+        Start-up contributions use :meth:`collect_by_plugin` instead.
         """
-        results = self.caller(hook_name, every_plugin=every_plugin)(**kwargs)
+        results = self.caller(hook_name)(**kwargs)
         return self._flatten(hook_name, results)
 
     def collect_by_plugin(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
         """``(plugin name, items)`` for every loaded plugin, disabled ones included, in
-        call order: for start-up contributions the portal must attribute (blueprints)."""
+        call order: the start-up contributions (blueprints, commands, catalogs,
+        migrations, permissions), which the portal must attribute to their plugin.
+
+        A plugin whose implementation raises or returns the wrong shape fails to register:
+        it is marked failed with the traceback (:meth:`fail`) and the others go on, so the
+        portal still starts.
+        """
         contributed = []
         for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
-            result = impl.function(*[kwargs[arg] for arg in impl.argnames])
-            contributed.append((impl.plugin_name, self._flatten(hook_name, [result])))
+            try:
+                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+                items = self._flatten(hook_name, [result])
+            except Exception:
+                self.fail(impl.plugin_name, traceback.format_exc())
+                continue
+            contributed.append((impl.plugin_name, items))
         return contributed
+
+    def contributions(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Every loaded plugin's start-up items of ``hook_name``, flattened."""
+        return [
+            item for _name, items in self.collect_by_plugin(hook_name, **kwargs) for item in items
+        ]
+
+    def fail(self, name: str, error: str) -> None:
+        """Mark the plugin ``name`` as failed to register, and take its hooks away.
+
+        What it contributed before failing (a blueprint already registered) stays with
+        Flask, which cannot take it back, but is refused like a disabled plugin's.
+        """
+        log.error("plugin %s failed to register; it is disabled: %s", name, error.strip())
+        info = self.plugins.setdefault(name, PluginInfo(name=name, version=None))
+        info.error = error
+        if self.pm.has_plugin(name):
+            self.pm.unregister(name=name)
 
     @staticmethod
     def _flatten(hook_name: str, results: Iterable[Any]) -> list[Any]:

@@ -85,27 +85,109 @@ def test_an_action_nobody_declared_is_a_programming_error(app, staff):
         ("visits.record", "must return Permission items"),
     ],
 )
-def test_a_permission_outside_the_plugins_namespace_stops_start_up(permission, message):
+def test_a_permission_outside_the_plugins_namespace_fails_the_plugin_alone(permission, message):
     class Wrong:
         @hookimpl
         def portal_permissions(self) -> list[object]:
             return [permission]
 
-    with pytest.raises((ValueError, TypeError), match=message):
-        collect_plugin_permissions(_manager_with(Wrong(), "visits"))
+    class Good:
+        @hookimpl
+        def portal_permissions(self) -> list[Permission]:
+            return [Permission("good.record", frozenset({Role.STAFF}))]
+
+    plugins = _manager_with(Wrong(), "visits")
+    plugins.register(Good(), "good")
+    assert collect_plugin_permissions(plugins) == {"good.record": frozenset({Role.STAFF})}
+    assert message in (plugins.plugins["visits"].error or "")
+    assert not plugins.pm.has_plugin("visits")
+    assert plugins.plugins["good"].loaded
 
 
 # --- API blueprints ---------------------------------------------------------------------------
 
 
 @pytest.fixture
-def api_plugin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+def install_plugin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """``install_plugin(name, source)``: an installed plugin whose module is ``source``."""
+    installed = manager.entry_points
+    fakes: list[EntryPoint] = []
+    monkeypatch.setattr(manager, "entry_points", lambda group: [*installed(group=group), *fakes])
+
+    def install(name: str, source: str) -> str:
+        package = tmp_path / f"{name}_site"
+        package.mkdir()
+        (package / f"portal_{name}_plugin.py").write_text(textwrap.dedent(source))
+        monkeypatch.syspath_prepend(str(package))
+        fakes.append(
+            EntryPoint(name=name, value=f"portal_{name}_plugin", group=manager.ENTRY_POINT_GROUP)
+        )
+        return name
+
+    return install
+
+
+def _app_with(tmp_path: Path, *names: str) -> Flask:
+    return make_app(
+        f"sqlite:///{tmp_path / 'p.db'}", tmp_path / "instance", PORTAL_PLUGINS=list(names)
+    )
+
+
+def test_a_plugin_failing_while_it_registers_is_shown_failed_and_the_portal_starts(
+    install_plugin, tmp_path
+):
+    install_plugin(
+        "clumsy",
+        """
+        from flask import Blueprint
+        from portal import hookimpl
+
+        bp = Blueprint("clumsy", __name__, url_prefix="/clumsy")
+
+        @bp.get("/")
+        def page():
+            return "clumsy"
+
+        @hookimpl
+        def portal_blueprints():
+            return [bp]
+
+        @hookimpl
+        def portal_translation_dirs():
+            raise RuntimeError("catalogs misplaced")
+
+        @hookimpl
+        def portal_nav_items(user):
+            return [{"label": "Clumsy", "url": "/clumsy/"}]
+        """,
+    )
+    install_plugin(
+        "clash",
+        """
+        from flask import Blueprint
+        from portal import hookimpl
+
+        @hookimpl
+        def portal_blueprints():
+            return [Blueprint("members", __name__)]  # the core's blueprint name
+        """,
+    )
+    app = _app_with(tmp_path, "clumsy", "clash")
+    plugins = app.extensions["portal.plugins"]
+    assert "catalogs misplaced" in plugins.plugins["clumsy"].error
+    assert "members" in plugins.plugins["clash"].error
+    assert not plugins.is_enabled("clumsy")
+    with app.test_request_context():
+        assert plugins.collect("portal_nav_items", user=None) == []
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+@pytest.fixture
+def api_plugin(install_plugin: Any) -> str:
     """An installed plugin ``tally`` serving one JSON endpoint through flask-smorest."""
-    package = tmp_path / "tally_site"
-    package.mkdir()
-    (package / "portal_tally_plugin.py").write_text(
-        textwrap.dedent(
-            '''
+    return install_plugin(
+        "tally",
+        '''
             import marshmallow as ma
 
             from portal import hookimpl
@@ -129,20 +211,12 @@ def api_plugin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
             @hookimpl
             def portal_blueprints():
                 return [api]
-            '''
-        )
+            ''',
     )
-    monkeypatch.syspath_prepend(str(package))
-    fake = EntryPoint(name="tally", value="portal_tally_plugin", group=manager.ENTRY_POINT_GROUP)
-    installed = manager.entry_points
-    monkeypatch.setattr(manager, "entry_points", lambda group: [*installed(group=group), fake])
-    return "tally"
 
 
 def test_a_plugins_api_blueprint_joins_api_v1_and_the_openapi_document(api_plugin, tmp_path):
-    app: Flask = make_app(
-        f"sqlite:///{tmp_path / 'p.db'}", tmp_path / "instance", PORTAL_PLUGINS=["tally"]
-    )
+    app = _app_with(tmp_path, "tally")
     client = app.test_client()
     assert client.get("/api/v1/tally/").get_json() == {"count": 3}
     spec = client.get("/api/v1/openapi.json").get_json()
