@@ -246,3 +246,21 @@ def test_r17_the_catalogue_is_in_the_openapi_document(client):
     operation = spec["paths"]["/api/v1/compliance/catalogue"]["get"]
     assert operation["security"] == [{"bearerAuth": []}]
     assert {"200", "403"} <= set(operation["responses"])
+
+
+class Sloppy:
+    @hookimpl
+    def portal_rights_and_obligations(self, membership_type):
+        return {"rights": ["Dine"]}
+
+    @hookimpl
+    def portal_refund_policy(self, membership_type, ended_by):
+        return [(4, "0.4"), (6, "0.6")]
+
+
+def test_r16_an_answer_of_the_wrong_type_is_refused_loudly(app, register_plugin):
+    register_plugin(Sloppy(), "sloppy")
+    with pytest.raises(TypeError, match="portal_rights_and_obligations must return Rights"):
+        memberships.rights_and_obligations("sloppy.club")
+    with pytest.raises(TypeError, match="portal_refund_policy must return RefundPolicy, not list"):
+        memberships.refund_policy("sloppy.club", "member")

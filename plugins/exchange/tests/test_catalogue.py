@@ -93,3 +93,21 @@ def test_r16_the_exchange_refunds_40_after_four_months_and_60_after_six():
         (6, "0.60"),
     ]
     assert not REFUND_POLICY.refund_fees_on_revocation
+
+
+def test_the_operators_table_in_docs_matches_the_catalogue():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[3] / "docs" / "exchange.md").read_text(encoding="utf-8")
+    names = {
+        "oral warning": Measure.ORAL_WARNING,
+        "circular": Measure.WRITTEN_CIRCULAR,
+        "training": Measure.MANDATORY_TRAINING,
+        "suspension": Measure.SUSPENSION,
+        "revocation": Measure.REVOCATION,
+        "compensation": Measure.COMPENSATION,
+        "referral": Measure.REFERRAL,
+    }
+    rows = re.findall(r"^\| `(EX-\w+)` \| [^|]+ \| [^|]+ \| ([^|]+) \|$", doc, flags=re.MULTILINE)
+    documented = {code: {names[m.strip()] for m in measures.split(",")} for code, measures in rows}
+    assert documented == {v.code: set(v.measures) for v in CATALOGUE}
