@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from portal import clock, hookimpl
 from portal.accounts.permissions import Permission, can
@@ -145,6 +146,18 @@ def portal_member_sections(member: Any, viewer: Any) -> list[dict[str, Any]]:
         may_log=can(viewer, p.ACT_ON_CASE, member),
     )
     return [{"title": _("Renovation service"), "html": Markup(html)}]  # noqa: S704
+
+
+@hookimpl
+def portal_on_event(event: Any) -> None:
+    """R23: a broken 48-hour promise shows in the case's timeline. The event arrives after
+    the tick committed, so the line is written in a transaction of its own."""
+    data = event.data
+    if event.name != "sla.breached" or data.get("subject_type") != services.SUBJECT_TYPE:
+        return
+    with Session(db.engine) as session:
+        if services.note_broken_promise(session, case_id=data["subject_id"]):
+            session.commit()
 
 
 @hookimpl

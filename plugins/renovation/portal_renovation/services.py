@@ -648,6 +648,21 @@ def record_contact(session: Session, *, actor: User, case: RenovationCase, note:
     emit(session, "renovation.contacted", case_id=case.id, store_id=case.store_id)
 
 
+def note_broken_promise(session: Session, *, case_id: int) -> bool:
+    """R23: the 48-hour promise passed its deadline (the SLA engine's ``sla.breached``):
+    the case's timeline says so, once. False when the case is gone or already says it."""
+    case = session.get(RenovationCase, case_id)
+    if case is None:
+        return False
+    noted = session.scalar(
+        select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.kind == "promise_broken")
+    )
+    if noted is not None:
+        return False
+    _event(session, case, "promise_broken", None)
+    return True
+
+
 # --- R24, R14: closing and the revisit ------------------------------------------------------
 
 

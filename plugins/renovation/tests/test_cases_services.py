@@ -276,6 +276,28 @@ def test_r23_a_broken_promise_escalates_through_the_sla_engine(
     assert task.escalation_level >= 1
 
 
+def test_r23_a_broken_promise_shows_in_the_timeline_once(
+    dummy_repair, staff, supervisor, hq_service, db_session, clock, runner
+):
+    supervisor.is_enabled = False
+    db_session.commit()
+    services.route_repair(
+        db_session,
+        actor=staff,
+        case=dummy_repair,
+        responsible="supervisor",
+        supervisor_id=supervisor.id,
+    )
+    db_session.commit()
+    clock.advance(timedelta(hours=49))
+    assert runner.invoke(args=["portal", "tick"]).exit_code == 0
+    clock.advance(timedelta(hours=30))
+    assert runner.invoke(args=["portal", "tick"]).exit_code == 0
+    db_session.expire_all()
+    kinds = [e.kind for e in services.timeline(db_session, dummy_repair)]
+    assert kinds.count("promise_broken") == 1
+
+
 def test_r23_only_repairs_are_routed(dummy_case, staff, supervisor, db_session):
     with pytest.raises(Conflict):
         services.route_repair(

@@ -12,6 +12,7 @@ def test_plugin_is_discovered_through_its_entry_point(app):
         "portal_member_sections",
         "portal_migration_dirs",
         "portal_nav_items",
+        "portal_on_event",
         "portal_permissions",
         "portal_sla_policies",
         "portal_tick",
