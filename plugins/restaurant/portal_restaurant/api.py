@@ -34,6 +34,10 @@ blp = Blueprint(
 )
 
 _SOURCES = [str(s) for s in VisitSource]
+_SORTS = [str(s) for s in services.VisitSort]
+
+#: the validators' messages in the caller's language (marshmallow's own are English)
+_SOURCE_ONE_OF = ma.validate.OneOf(_SOURCES, error=_l("Choose reservation or walk-in table."))
 
 
 class VisitInSchema(Schema):
@@ -48,13 +52,19 @@ class VisitInSchema(Schema):
         metadata={"description": "The customer's phone number, looked up in `store_id`"},
     )
     visited_at = ma.fields.AwareDateTime(
-        required=True, metadata={"description": "When the party sat down, with its offset"}
+        required=True,
+        error_messages={"invalid_awareness": _l("Give the time with its time zone.")},
+        metadata={"description": "When the party sat down, with its offset"},
     )
-    source = ma.fields.String(required=True, validate=ma.validate.OneOf(_SOURCES))
+    source = ma.fields.String(required=True, validate=_SOURCE_ONE_OF)
     party_size = ma.fields.Integer(
         required=True,
         strict=True,
-        validate=ma.validate.Range(min=1, max=services.MAX_PARTY),
+        validate=ma.validate.Range(
+            min=1,
+            max=services.MAX_PARTY,
+            error=_l("Enter the number of guests, from 1 to %(max)d.", max=services.MAX_PARTY),
+        ),
     )
     table_label = ma.fields.String(
         load_default=None, allow_none=True, validate=length(services.MAX_TABLE_LABEL)
@@ -65,6 +75,9 @@ class VisitInSchema(Schema):
         places=2,
         as_string=True,
         allow_nan=False,
+        error_messages={
+            "special": _l("Enter an amount above zero, with at most two decimals."),
+        },
         metadata={"description": "CNY, above zero, at most two decimals", "example": "368.00"},
     )
     reservation_ref = ma.fields.String(
@@ -100,10 +113,10 @@ class VisitQuerySchema(CursorQuerySchema):
     )
     since = ma.fields.Date(load_default=None, metadata={"description": "Local date, included"})
     until = ma.fields.Date(load_default=None, metadata={"description": "Local date, included"})
-    source = ma.fields.String(load_default=None, validate=ma.validate.OneOf(_SOURCES))
+    source = ma.fields.String(load_default=None, validate=_SOURCE_ONE_OF)
     sort = ma.fields.String(
         load_default=str(services.VisitSort.NEWEST),
-        validate=ma.validate.OneOf([str(s) for s in services.VisitSort]),
+        validate=ma.validate.OneOf(_SORTS, error=_l("Choose newest, oldest or party.")),
     )
 
 

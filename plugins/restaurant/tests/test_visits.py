@@ -414,3 +414,36 @@ def test_a_staff_customer_of_another_referrer_can_still_have_visits(
     db_session.commit()
     manager = make_user("manager2", Role.STORE_MANAGER, dummy_store)
     assert visit(manager, theirs).recorded_by_id == manager.id
+
+
+def test_api_errors_speak_chinese_to_a_chinese_client(client, api_token, staff, customer):
+    """Every message of a refused request is translated, the validators' included."""
+    headers = {**api_token(staff), "Accept-Language": "zh-CN"}
+    refused = client.post(
+        API,
+        json=body(
+            customer,
+            source="takeaway",
+            party_size=0,
+            visited_at="2026-11-23T09:30:00",
+            amount="NaN",
+        ),
+        headers=headers,
+    )
+    queried = client.get(f"{API}?source=takeaway&sort=cheapest&since=2026-13-01", headers=headers)
+    messages = [
+        (field, message)
+        for response, where in ((refused, "json"), (queried, "query"))
+        for field, listed in response.json["errors"][where].items()
+        for message in listed
+    ]
+    assert {field for field, _message in messages} == {
+        "source",
+        "party_size",
+        "visited_at",
+        "amount",
+        "sort",
+        "since",
+    }
+    untranslated = [m for _field, m in messages if not any("\u4e00" <= ch <= "\u9fff" for ch in m)]
+    assert untranslated == []
