@@ -69,10 +69,10 @@ class VisitInSchema(Schema):
     table_label = ma.fields.String(
         load_default=None, allow_none=True, validate=length(services.MAX_TABLE_LABEL)
     )
+    # no ``places``: marshmallow would round 12.345 to 12.34; the service refuses it (R5)
     amount = ma.fields.Decimal(
         load_default=None,
         allow_none=True,
-        places=2,
         as_string=True,
         allow_nan=False,
         error_messages={

@@ -447,3 +447,18 @@ def test_api_errors_speak_chinese_to_a_chinese_client(client, api_token, staff, 
     }
     untranslated = [m for _field, m in messages if not any("\u4e00" <= ch <= "\u9fff" for ch in m)]
     assert untranslated == []
+
+
+def test_api_refuses_a_third_decimal_instead_of_rounding_it_away(
+    client, api_token, staff, customer
+):
+    """Money rule as on the page: 12.345 is a typing error, not 12.34 (nor 12.35)."""
+    headers = api_token(staff)
+    for amount in ("12.345", 12.345, "0.001"):
+        refused = client.post(API, json=body(customer, amount=amount), headers=headers)
+        assert refused.status_code == 422, (amount, refused.json)
+        assert "amount" in refused.json["errors"]["json"]
+    assert count(Visit) == 0
+    accepted = client.post(API, json=body(customer, amount=368.5), headers=headers)
+    assert accepted.status_code == 201
+    assert accepted.json["amount"] == "368.50"
