@@ -15,18 +15,17 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import hookimpl
 from portal.accounts.models import User
 from portal.accounts.permissions import Permission, can, stores_in_scope
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.members.models import Member
 from portal.stores.models import Store
-from portal_restaurant import demo, greetings, months, services
+from portal_restaurant import demo, greetings, services
 from portal_restaurant.api import blp as api_blp
-from portal_restaurant.models import Visit
 from portal_restaurant.permissions import (
     PERMISSIONS,
     RECORD_VISIT,
@@ -111,22 +110,17 @@ def portal_dashboard_items(user: User) -> list[dict[str, Any]]:
 @hookimpl
 def portal_member_sections(member: Member, viewer: User) -> list[dict[str, Any]]:
     """R22: the customer's visits this month and last, and whether they qualify."""
-    own = viewer is not None and viewer.id == member.user_id
-    if not own and not can(viewer, VIEW_VISITS, member):
+    if viewer is None:
         return []
-    found = services.qualification(db.session, member=member)
-    start, _end = months.month_bounds(found.previous_month, member.store.zone)
-    visits = db.session.scalars(
-        select(Visit)
-        .where(Visit.member_id == member.id, Visit.visited_at >= start)
-        .order_by(Visit.visited_at.desc(), Visit.id.desc())
-        .limit(20)
-    )
+    try:
+        visits = services.member_visits(db.session, actor=viewer, member=member)
+    except NotFound:
+        return []
     html = render_template(
         "restaurant/member_section.html",
         member=member,
-        qualification=found,
-        visits=list(visits),
+        qualification=services.qualification(db.session, member=member),
+        visits=visits,
         may_record=can(viewer, RECORD_VISIT, member),
     )
     return [{"title": _("Restaurant visits"), "html": Markup(html)}]  # noqa: S704 - rendered

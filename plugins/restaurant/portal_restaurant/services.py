@@ -361,6 +361,30 @@ def get_visit(session: Session, *, actor: User, visit_id: int) -> Visit:
     return visit
 
 
+#: how many of a customer's latest visits the member page shows
+MEMBER_PAGE_VISITS = 20
+
+
+def member_visits(
+    session: Session, *, actor: User, member: Member, limit: int = MEMBER_PAGE_VISITS
+) -> list[Visit]:
+    """R22: the customer's visits this month and last, newest first, for the customer
+    themself or whoever may see the store's visits; NotFound for anyone else."""
+    if actor.id != member.user_id and not can(actor, VIEW_VISITS, member):
+        raise NotFound(_l("No such visit."))
+    start, _end = months.month_bounds(
+        months.previous_month(this_month(member.store)), member.store.zone
+    )
+    return list(
+        session.scalars(
+            select(Visit)
+            .where(Visit.member_id == member.id, Visit.visited_at >= start)
+            .order_by(Visit.visited_at.desc(), Visit.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def visits_today(session: Session, *, store: Store) -> int:
     """How many visits the store has recorded today (local), up to ``COUNT_CAP + 1``."""
     start, end = months.day_bounds(clock.now().astimezone(store.zone).date(), store.zone)

@@ -406,6 +406,24 @@ def test_a_customer_sees_their_own_visits_on_their_page(
     assert "Record a visit" not in page
 
 
+def test_a_customers_recent_visits_are_read_through_the_scope_check(
+    db_session, make_user, other_store, staff, make_member, customer, visit
+):
+    """The member page's section reads through the service, which checks the reader."""
+    own = make_member(full_name="李秀英", mobile="13811112222")
+    visit(staff, own, table_label="C3")
+    visit(staff, customer, table_label="D4")
+    assert [
+        v.table_label for v in services.member_visits(db_session, actor=own.user, member=own)
+    ] == ["C3"]
+    assert [v.table_label for v in services.member_visits(db_session, actor=staff, member=own)] == [
+        "C3"
+    ]
+    for reader in (make_user("staff.bj", Role.STAFF, other_store), own.user):
+        with pytest.raises(NotFound):
+            services.member_visits(db_session, actor=reader, member=customer)
+
+
 def test_a_staff_customer_of_another_referrer_can_still_have_visits(
     db_session, make_user, dummy_store, visit
 ):
