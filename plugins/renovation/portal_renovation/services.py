@@ -207,11 +207,19 @@ def _require_active(case: RenovationCase) -> None:
 def _transition(
     session: Session, case: RenovationCase, *, from_states: tuple[str, ...], **values: Any
 ) -> None:
-    """Change the case only if it is still in one of ``from_states``: of two people acting
-    at once, exactly one succeeds and the other hears the case changed meanwhile."""
+    """Change the case only if it is still in one of ``from_states`` and still as the actor
+    loaded it (state, owner, last change): of two people acting at once, exactly one
+    succeeds and the other hears the case changed meanwhile (R13: an owner whose case was
+    handed over meanwhile no longer acts on it)."""
     result = session.execute(
         update(RenovationCase)
-        .where(RenovationCase.id == case.id, RenovationCase.state.in_(from_states))
+        .where(
+            RenovationCase.id == case.id,
+            RenovationCase.state.in_(from_states),
+            RenovationCase.state == case.state,
+            RenovationCase.owner_id == case.owner_id,
+            RenovationCase.updated_at == case.updated_at,
+        )
         .values(updated_at=clock.now(), **values)
         .execution_options(synchronize_session=False)
     )
