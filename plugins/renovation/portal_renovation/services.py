@@ -551,7 +551,7 @@ def route_repair(
         values["repair_notice_number"] = next_number(
             session, prefix=REPAIR_NOTICE_PREFIX, year=_year(case.store, now)
         )
-    before = {"route": case.route, "supervisor_id": case.supervisor_id}
+    before = {"state": case.state, "route": case.route, "supervisor_id": case.supervisor_id}
     _transition(session, case, from_states=ACTIVE_STATES, **values)
     if route is Route.PROMISE:
         sla.start_task(
@@ -589,6 +589,7 @@ def route_repair(
         action="renovation.routed",
         before=before,
         after={
+            "state": case.state,
             "route": route.value,
             "supervisor_id": case.supervisor_id,
             "vendor_name": vendor,
@@ -644,6 +645,7 @@ def record_contact(session: Session, *, actor: User, case: RenovationCase, note:
     text = checks.text(errors, "note", note, 1000, required=True)
     checks.raise_errors(errors)
     sla.complete_task(session, task, actor=actor, outcome="contacted")
+    before = {"state": case.state, "route": case.route}
     _transition(session, case, from_states=ACTIVE_STATES, state=CaseState.OPEN, route=None)
     _event(session, case, "contacted", actor, note=text, within_sla=task.within_sla)
     _audit(
@@ -651,7 +653,13 @@ def record_contact(session: Session, *, actor: User, case: RenovationCase, note:
         case,
         actor=actor,
         action="renovation.contacted",
-        after={"note": text, "within_sla": task.within_sla},
+        before=before,
+        after={
+            "state": case.state,
+            "route": case.route,
+            "note": text,
+            "within_sla": task.within_sla,
+        },
     )
     emit(session, "renovation.contacted", case_id=case.id, store_id=case.store_id)
 

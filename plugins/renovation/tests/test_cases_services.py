@@ -253,6 +253,12 @@ def test_r23_a_supervisor_who_left_starts_the_48_hour_promise(
     assert done.state == TaskState.DONE
     assert done.within_sla is True
     assert dummy_repair.state == CaseState.OPEN
+    contacted = _audit(db_session, "renovation.contacted")[0]
+    assert contacted.before == {"state": "routed", "route": "promise"}
+    assert contacted.after["state"] == "open"
+    assert contacted.after["route"] is None
+    routed = _audit(db_session, "renovation.routed")[0]
+    assert (routed.before["state"], routed.after["state"]) == ("open", "routed")
 
 
 def test_r23_a_broken_promise_escalates_through_the_sla_engine(
