@@ -131,7 +131,9 @@ def portal_vip_qualifies(member: Member, store: Store, month: date) -> bool | st
     """R22: a VIP file starts for a customer with two visits in ``month`` or the month
     before (October's dinners still count on 1 November); no opinion at stores where R22
     does not apply (see ``services.r22_applies``)."""
-    settings = current_app.config.get("PORTAL_RESTAURANT") or {}
+    settings = current_app.config.get("PORTAL_RESTAURANT")
+    if not isinstance(settings, dict):
+        settings = {}  # no ``[restaurant]`` table in portal.toml
     if not services.r22_applies(db.session, store=store, setting=settings.get("r22_stores")):
         return None
     found = services.qualification(db.session, member=member, month=month)

@@ -455,13 +455,15 @@ EVERY_STORE = "all"
 def r22_applies(session: Session, *, store: Store, setting: object = None) -> bool:
     """Whether R22 governs the VIP files of ``store``.
 
-    ``setting`` is ``[restaurant] r22_stores`` of portal.toml: ``"all"``, or a list of
-    store codes. Without it, R22 applies at every store that records visits: a store that
-    has never recorded one does not use the vertical (a deployment may hold other kinds of
-    branch), and refusing its VIP files would count meals nobody records.
+    ``setting`` is ``[restaurant] r22_stores`` of portal.toml: ``"all"``, a list of
+    store codes, or one code. Without it, R22 applies at every store that records visits:
+    a store that has never recorded one does not use the vertical (a deployment may hold
+    other kinds of branch), and refusing its VIP files would count meals nobody records.
     """
     if setting == EVERY_STORE:
         return True
+    if isinstance(setting, str):
+        return store.code == setting
     if isinstance(setting, list):
         return store.code in setting
     return session.scalar(select(Visit.id).where(Visit.store_id == store.id).limit(1)) is not None

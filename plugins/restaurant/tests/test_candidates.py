@@ -135,6 +135,27 @@ def test_r22_applies_where_visits_are_recorded_or_where_the_setting_says(
     assert "R22" in verdict()
 
 
+def test_r22_setting_of_one_store_code_or_a_wrong_shape_is_read_as_meant(app, db_session, customer):
+    """``r22_stores = "XA01"`` means that store; a ``restaurant = ...`` that is no table
+    is no setting, not an error 500 on every VIP file."""
+
+    def verdict() -> object:
+        with app.test_request_context():
+            return plugin.portal_vip_qualifies(
+                member=customer, store=customer.store, month=NOVEMBER
+            )
+
+    try:
+        app.config["PORTAL_RESTAURANT"] = {"r22_stores": "XA01"}
+        assert "R22" in verdict()
+        app.config["PORTAL_RESTAURANT"] = {"r22_stores": "BJ01"}
+        assert verdict() is None
+        app.config["PORTAL_RESTAURANT"] = "all"
+        assert verdict() is None
+    finally:
+        app.config.pop("PORTAL_RESTAURANT", None)
+
+
 def test_candidates_page_lists_this_month_and_last_and_the_referrer_starts_the_file(
     login, db_session, staff, customer, visit
 ):
