@@ -7,6 +7,7 @@ the date is stored on the customer's row so the due list reads an index in date 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -269,18 +270,33 @@ def leads_of(session: Session, store_ids: set[int] | None) -> list[ClassLead]:
 
 def responsible_for(session: Session, row: ClassedCustomer) -> User | None:
     """R11: the lead of the customer's class in their region, else in the whole store."""
+    return responsible_for_rows(session, [row])[row.member_id]
+
+
+def responsible_for_rows(
+    session: Session, rows: Sequence[ClassedCustomer]
+) -> dict[int, User | None]:
+    """R11: :func:`responsible_for` of each row (by member id), in one query for a page of
+    the due list whatever its length."""
+    if not rows:
+        return {}
     leads = {
-        lead.region: lead.user
+        (lead.store_id, lead.customer_class, lead.region): lead.user
         for lead in session.scalars(
             select(ClassLead).where(
-                ClassLead.store_id == row.store_id,
-                ClassLead.customer_class == row.customer_class,
-                ClassLead.region.in_([row.region, ""]),
+                ClassLead.store_id.in_({row.store_id for row in rows}),
+                ClassLead.customer_class.in_({row.customer_class for row in rows}),
+                ClassLead.region.in_({row.region for row in rows} | {""}),
             )
         )
     }
-    person = leads.get(row.region) or leads.get("")
-    return person if person is not None and person.is_enabled else None
+    found: dict[int, User | None] = {}
+    for row in rows:
+        person = leads.get((row.store_id, row.customer_class, row.region)) or leads.get(
+            (row.store_id, row.customer_class, "")
+        )
+        found[row.member_id] = person if person is not None and person.is_enabled else None
+    return found
 
 
 # --- the due list ---------------------------------------------------------------------------

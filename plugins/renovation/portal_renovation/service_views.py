@@ -87,7 +87,8 @@ def due_follow_ups() -> str:
         cursor=request.args.get("cursor"),
         limit=current_app.config["PORTAL_PAGE_SIZE"],
     )
-    rows = [(row, followups.responsible_for(db.session, row)) for row in page.items]
+    leads = followups.responsible_for_rows(db.session, page.items)
+    rows = [(row, leads[row.member_id]) for row in page.items]
     return render_template(
         "renovation/follow_ups.html",
         page=page,

@@ -243,3 +243,39 @@ def test_the_api_classes_follows_up_and_lists_the_due(
     assert [r["member_id"] for r in due["items"]] == [customer.id]
     wrong = client.post(f"{url}/class", json={"customer_class": "D"}, headers=headers)
     assert wrong.status_code == 422
+
+
+def test_r11_the_due_list_page_asks_the_same_queries_for_any_number_of_rows(
+    client, login, db_session, staff, make_member
+):
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    def rows(n):
+        for i in range(n):
+            member = make_member(
+                full_name="王" + "甲乙丙丁戊己庚辛"[len(seen)], mobile=f"1390000{len(seen):04d}"
+            )
+            followups.class_customer(
+                db_session, actor=staff, member_id=member.id, customer_class="B", region=f"区{i}"
+            )
+            seen.append(member)
+        db_session.commit()
+
+    def statements():
+        count = []
+        listener = lambda *args: count.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/renovation/follow-ups").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(count)
+
+    seen: list = []
+    login(staff)
+    rows(2)
+    few = statements()
+    rows(5)
+    assert statements() == few
