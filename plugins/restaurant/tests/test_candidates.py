@@ -206,6 +206,18 @@ def test_a_chosen_month_lists_only_it_and_a_wrong_month_is_422(login, staff, cus
     assert "Enter a month as YYYY-MM." in wrong.get_data(as_text=True)
 
 
+def test_an_older_months_candidates_get_no_button_r22_would_refuse(login, staff, customer, visit):
+    """R22 starts a file from this month's or last month's visits: September's diners are
+    listed on 23 November, but a "Start VIP file" button would only be refused."""
+    visit(staff, customer, at=local(2026, 9, 2))
+    visit(staff, customer, at=local(2026, 9, 9))
+    client = login(staff)
+    september = client.get("/restaurant/candidates?month=2026-09").get_data(as_text=True)
+    assert customer.full_name in september
+    assert f"/restaurant/candidates/{customer.id}/vip-file" not in september
+    assert "A VIP file starts from the visits of this month or last month (R22)." in september
+
+
 def test_api_candidates_of_a_month(
     client, api_token, db_session, staff, customer, visit, hq_service, dummy_store, other_store
 ):
