@@ -45,12 +45,22 @@ def _as_json(violation: Any) -> dict[str, Any]:
     }
 
 
+class CatalogueQuerySchema(Schema):
+    kind = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.OneOf([k.value for k in ViolationKind]),
+        metadata={"description": "Only this section of the catalogue"},
+    )
+
+
 @blp.route("/catalogue", methods=["GET"])
 @blp.doc(security=BEARER)
 @token_required
+@blp.arguments(CatalogueQuerySchema, location="query")
 @blp.response(200, ViolationSchema(many=True))
 @blp.alt_response(403, description="Only compliance, head office and admins read it")
-def list_catalogue() -> list[dict[str, Any]]:
+def list_catalogue(query: dict[str, Any]) -> list[dict[str, Any]]:
     """The enabled plugins' violations, by kind then code, with the measures allowed."""
-    sections = services.catalogue_for(token_user())
+    kind = ViolationKind(query["kind"]) if query["kind"] else None
+    sections = services.catalogue_for(token_user(), kind=kind)
     return [_as_json(v) for section in sections for v in section.violations]

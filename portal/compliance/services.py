@@ -111,13 +111,15 @@ def get_violation(code: str) -> Violation:
     return _table().violations[code]
 
 
-def catalogue_for(actor: User | None) -> list[CatalogueSection]:
+def catalogue_for(
+    actor: User | None, *, kind: ViolationKind | None = None
+) -> list[CatalogueSection]:
     """The catalogue as compliance officers, head office and admins read it, one section
-    per kind that has entries."""
+    per kind that has entries (only ``kind``'s when given)."""
     require(actor, Action.VIEW_CATALOGUE)
     entries = catalogue()
     return [
-        CatalogueSection(kind, [v for v in entries if v.kind is kind])
-        for kind in ViolationKind
-        if any(v.kind is kind for v in entries)
+        CatalogueSection(k, [v for v in entries if v.kind is k])
+        for k in ViolationKind
+        if (kind is None or k is kind) and any(v.kind is k for v in entries)
     ]

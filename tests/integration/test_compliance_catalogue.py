@@ -264,3 +264,42 @@ def test_r16_an_answer_of_the_wrong_type_is_refused_loudly(app, register_plugin)
         memberships.rights_and_obligations("sloppy.club")
     with pytest.raises(TypeError, match="portal_refund_policy must return RefundPolicy, not list"):
         memberships.refund_policy("sloppy.club", "member")
+
+
+def test_r17_the_api_lists_one_section_and_refuses_an_unknown_kind(client, compliance, api_token):
+    headers = api_token(compliance)
+    response = client.get("/api/v1/compliance/catalogue?kind=fees", headers=headers)
+    assert [e["code"] for e in response.get_json()] == ["EX-F01", "EX-F02", "EX-F03"]
+    response = client.get("/api/v1/compliance/catalogue?kind=<script>", headers=headers)
+    assert response.status_code == 422
+    assert "kind" in response.get_json()["errors"]["query"]
+
+
+HOSTILE = ["x" * 10_000, "<script>alert(1)</script>", "a\x00b", str(2**80), "%zz%00"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_r17_hostile_input_on_the_catalogue_is_refused_without_an_error(
+    client, compliance, api_token, login, value
+):
+    headers = api_token(compliance)
+    login(compliance)
+    page = client.get("/compliance/catalogue", query_string={"kind": value, "q": value})
+    assert page.status_code in (200, 400)
+    listing = client.get(
+        "/api/v1/compliance/catalogue", query_string={"kind": value}, headers=headers
+    )
+    assert listing.status_code in (400, 422)
+    assert "<script>alert" not in listing.get_data(as_text=True)
+
+
+def test_r17_the_catalogue_takes_no_writes(client, compliance, api_token, login):
+    login(compliance)
+    assert client.post("/compliance/catalogue", data={"code": "EX-P01"}).status_code in (400, 405)
+    response = client.post(
+        "/api/v1/compliance/catalogue",
+        data="<x/>",
+        content_type="text/xml",
+        headers=api_token(compliance),
+    )
+    assert response.status_code == 405
