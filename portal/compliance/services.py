@@ -3,9 +3,10 @@
 Like the SLA policies, the catalogue holds every *loaded* plugin's violations, disabled
 plugins' included, each with its owner: a case opened while the plugin was enabled keeps
 resolving its code (:func:`get_violation`), while the catalogue shown and offered for new
-cases (:func:`catalogue`) holds only the enabled plugins' entries. A code used twice stops
-the portal at start-up, as the hookspec promises: a case must never be able to mean two
-violations.
+cases (:func:`catalogue`) holds only the enabled plugins' entries. A case must never be
+able to mean two violations, so a plugin that reuses a code already taken (or returns
+something other than violations) fails to register: it is shown failed with the reason
+and left disabled, and the portal starts with the others' catalogue.
 """
 
 from __future__ import annotations
@@ -67,17 +68,19 @@ def build_catalogue(contributed: Iterable[tuple[str, Violation]]) -> Catalogue:
 
 
 def init_app(app: Flask) -> None:
-    """Collect the catalogue at start-up (a duplicate code stops the portal here)."""
+    """Collect the catalogue at start-up; the first plugin to load keeps a code, and one
+    that reuses it (or raises, or returns something else) fails to register."""
     plugins = app.extensions["portal.plugins"]
     contributed: list[tuple[str, Violation]] = []
-    # in registration order, so an error names the plugins in the order they loaded
-    for impl in plugins.caller("portal_violation_catalogue", every_plugin=True).get_hookimpls():
+    # in registration order, so the plugin that loaded first keeps its codes
+    for plugin_name, items in reversed(plugins.collect_by_plugin("portal_violation_catalogue")):
+        mine = [(plugin_name, violation) for violation in items]
         try:
-            items = list(impl.function() or ())
-        except Exception:
-            log.exception("plugin %s failed in portal_violation_catalogue", impl.plugin_name)
+            build_catalogue([*contributed, *mine])
+        except (DuplicateViolationCode, TypeError) as exc:
+            plugins.fail(plugin_name, f"portal_violation_catalogue: {exc}")
             continue
-        contributed.extend((impl.plugin_name, v) for v in items)
+        contributed += mine
     app.extensions[_EXTENSION] = build_catalogue(contributed)
 
 

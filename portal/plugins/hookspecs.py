@@ -372,8 +372,9 @@ def portal_rights_and_obligations(membership_type: str) -> RightsAndObligations 
 def portal_violation_catalogue() -> Iterable[Violation]:
     """Violations compliance works from (R17, R19-R21), each with the measures allowed.
 
-    Called when a case is opened or the catalogue is shown. All implementations are
-    called; a code used twice is refused at start-up.
+    Collected once at start-up from every loaded plugin; the catalogue page, the API and
+    new cases use the enabled plugins' entries. All implementations are called; the
+    plugin that loads first keeps a code, and one reusing it fails to register.
 
     :return: an iterable of :class:`portal.compliance.catalogue.Violation`.
 

@@ -12,7 +12,6 @@ from portal.accounts.operator import ShellOperator
 from portal.accounts.roles import Role
 from portal.compliance import services as compliance
 from portal.compliance.catalogue import Measure, Violation, ViolationKind
-from portal.compliance.services import DuplicateViolationCode
 from portal.extensions import db
 from portal.memberships import services as memberships
 from portal.memberships.policies import (
@@ -95,12 +94,15 @@ def test_r17_the_catalogue_holds_the_exchange_entries_in_kind_order(app):
         compliance.get_violation("NOPE-1")
 
 
-def test_r17_a_code_used_twice_stops_the_start_up(app):
+def test_r17_a_plugin_reusing_a_code_fails_to_register_and_the_first_keeps_it(app):
     plugins = app.extensions["portal.plugins"]
     plugins.register(Copycat(), "copycat")
     try:
-        with pytest.raises(DuplicateViolationCode, match="EX-P01 is used by exchange and copycat"):
-            compliance.reload_catalogue(app)
+        table = compliance.reload_catalogue(app)
+        assert table.owners["EX-P01"] == "exchange"
+        assert "EX-P01 is used by exchange and copycat" in plugins.plugins["copycat"].error
+        assert not plugins.is_enabled("copycat")
+        assert plugins.is_enabled("exchange")
     finally:
         plugins.unregister("copycat")
         compliance.reload_catalogue(app)
@@ -112,7 +114,8 @@ def test_r17_a_failing_plugin_is_logged_and_the_others_still_count(app, caplog):
     try:
         table = compliance.reload_catalogue(app)
         assert "EX-P01" in table.violations
-        assert "broken failed in portal_violation_catalogue" in caplog.text
+        assert "plugin broken failed to register" in caplog.text
+        assert "database of rules unreachable" in plugins.plugins["broken"].error
     finally:
         plugins.unregister("broken")
         compliance.reload_catalogue(app)
