@@ -182,7 +182,10 @@ def _customer(args: dict[str, Any]) -> Member:
     """The customer named by id, or by phone number within a store in the caller's scope."""
     actor = token_user()
     if args["member_id"] is not None:
-        return members.get_member(db.session, actor=actor, member_id=args["member_id"])
+        member = members.get_member(db.session, actor=actor, member_id=args["member_id"])
+        if args["store_id"] not in (None, member.store_id):
+            raise ValidationFailed.single("store_id", _l("This customer is not of this store."))
+        return member
     if args["store_id"] is None or not args["mobile"]:
         raise ValidationFailed.single("member_id", _l("Give member_id, or store_id and mobile."))
     store = services.get_store(

@@ -480,3 +480,17 @@ def test_api_refuses_a_third_decimal_instead_of_rounding_it_away(
     accepted = client.post(API, json=body(customer, amount=368.5), headers=headers)
     assert accepted.status_code == 201
     assert accepted.json["amount"] == "368.50"
+
+
+def test_api_a_store_id_beside_the_member_id_must_be_the_customers(
+    client, api_token, staff, customer, other_store
+):
+    """A POS sending its own store with a customer of another store learns of the mix-up
+    instead of recording the meal at the other store."""
+    headers = api_token(staff)
+    mixed = client.post(API, json=body(customer, store_id=other_store.id), headers=headers)
+    assert mixed.status_code == 422
+    assert "store_id" in mixed.json["errors"]["json"]
+    assert count(Visit) == 0
+    matching = client.post(API, json=body(customer, store_id=customer.store_id), headers=headers)
+    assert matching.status_code == 201
