@@ -83,8 +83,8 @@ def release_at(now: datetime, window: QuietHours | None, zone: ZoneInfo) -> date
 
     Inside the window the answer is the window's next end as an aware UTC instant: the
     same local day when the window has not crossed midnight yet, the next day otherwise.
-    On a day when the end falls into a daylight-saving gap, the clock's jump moves it
-    forward with it (02:30 that never happens is sent at 03:30).
+    On a day when the end falls into a daylight-saving gap, the window ends with the
+    clock's jump (02:30 that never happens: sent at 03:00, the first minute after it).
     """
     if window is None:
         return None
@@ -94,6 +94,22 @@ def release_at(now: datetime, window: QuietHours | None, zone: ZoneInfo) -> date
     day = local.date()
     if window.crosses_midnight and local.time() >= window.start:
         day += timedelta(days=1)
-    end = datetime.combine(day, window.end, zone).astimezone(UTC)
+    end = _end_instant(datetime.combine(day, window.end, zone), window, zone)
     # A gap or fold can put the wall-clock end at or before now; never release early.
     return end if end > now else now
+
+
+def _end_instant(wall: datetime, window: QuietHours, zone: ZoneInfo) -> datetime:
+    """The instant the window ends at the wall-clock time ``wall``.
+
+    An ambiguous end (clocks going back) ends at its first occurrence. An end that does
+    not exist (clocks jumping forward over it) ends at the jump: the first whole minute,
+    between the two readings of the wall time, whose local time is outside the window.
+    """
+    first = wall.astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return first  # the wall time exists (once, or first of two)
+    at = wall.replace(fold=1).astimezone(UTC)  # read with the offset after the jump
+    while at < first and window.contains(at.astimezone(zone).time()):
+        at += timedelta(minutes=1)
+    return at

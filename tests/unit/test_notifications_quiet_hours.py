@@ -113,6 +113,15 @@ def test_end_in_a_daylight_saving_gap_is_released_after_the_jump():
     assert released.astimezone(NEW_YORK).time() >= time(3)
 
 
+def test_a_window_ending_in_the_gap_ends_with_the_jump_not_a_minute_later():
+    # found by hypothesis: London jumps from 01:00 GMT to 02:00 BST on 31 March 2024, so a
+    # window ending at 01:01 ends at the jump, 01:00 UTC (02:00 BST is outside 02:01-01:01)
+    london = ZoneInfo("Europe/London")
+    now = datetime(2024, 3, 30, 2, 1, tzinfo=UTC)
+    released = release_at(now, QuietHours(time(2, 1), time(1, 1)), london)
+    assert released == datetime(2024, 3, 31, 1, 0, tzinfo=UTC)
+
+
 @settings(max_examples=500, deadline=None)
 @given(now=instants, window=windows, zone=zones)
 def test_release_is_the_first_moment_after_the_window(now, window, zone):
