@@ -77,11 +77,18 @@ def _year(store: Store, at: datetime) -> int:
 
 def staff_of_store(session: Session, store_id: int, *, enabled_only: bool = True) -> list[User]:
     """Employees of a store (staff and managers): who may own a case or answer for one."""
+    return staff_of_stores(session, [store_id], enabled_only=enabled_only)
+
+
+def staff_of_stores(
+    session: Session, store_ids: list[int], *, enabled_only: bool = True
+) -> list[User]:
+    """Employees of any of the stores, in one query (head office's case list spans all)."""
     query = (
         select(User)
         .join(RoleGrant, RoleGrant.user_id == User.id)
         .where(
-            RoleGrant.store_id == store_id,
+            RoleGrant.store_id.in_(store_ids),
             RoleGrant.role.in_([Role.STAFF, Role.STORE_MANAGER]),
         )
         .distinct()

@@ -73,7 +73,7 @@ def list_cases() -> str:
         raise NotFound(_("Not found."))
     form = CaseFilterForm(request.args)
     form.store.choices = store_choices(stores, _("All my stores"))
-    employees = {u.id: u for s in stores for u in services.staff_of_store(db.session, s.id)}
+    employees = {u.id: u for u in services.staff_of_stores(db.session, [s.id for s in stores])}
     form.owner.choices += [
         SelectChoice(str(u.id), u.display_name)
         for u in list(employees.values())[:MAX_OWNER_CHOICES]

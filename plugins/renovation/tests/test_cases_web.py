@@ -224,3 +224,27 @@ def test_the_manager_sees_serious_cases_still_open(client, login, store_manager,
     body = client.get("/home", headers=EN).get_data(as_text=True)
     assert "Serious cases still open" in body
     assert "Open: 1" in body
+
+
+def test_head_office_reads_the_case_list_in_the_same_queries_however_many_stores(
+    client, login, hq_service, make_store, make_user, dummy_case
+):
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    def statements():
+        count = []
+        listener = lambda *args: count.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/renovation/cases").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(count)
+
+    login(hq_service)
+    few = statements()
+    for n in range(3):
+        make_user(f"desk{n}", Role.STAFF, make_store())
+    assert statements() == few
