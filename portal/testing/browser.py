@@ -184,14 +184,24 @@ class LiveData:
         return int(self._run(work))
 
     def user(self, login: str, display_name: str, role: str, store_id: int | None = None) -> str:
-        """A staff account holding ``role`` (in ``store_id``, or everywhere); its login."""
+        """A staff account holding ``role`` (in ``store_id``, or everywhere); its login.
+
+        The live server is shared by every journey of the session (core's and plugins'):
+        asking again for a login another journey made with another role or store fails,
+        instead of handing over an account the journey does not expect.
+        """
         from portal.accounts.operator import ShellOperator
         from portal.accounts.roles import Role
         from portal.accounts.services import NewAccount, create_account, grant_role
         from portal.stores.models import Store
 
         def work(session: Any) -> None:
-            if self._user(session, login) is not None:
+            existing = self._user(session, login)
+            if existing is not None:
+                held = {(g.role, g.store_id) for g in existing.grants}
+                assert (Role(role).value, store_id) in held, (
+                    f"login {login} is another journey's ({sorted(held)}): choose another"
+                )
                 return
             actor: Any = ShellOperator("test-setup")
             user = create_account(

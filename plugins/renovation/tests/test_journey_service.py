@@ -25,7 +25,7 @@ def people(live_server: Any, live_data: Any) -> dict[str, Any]:
     live_server.app.extensions["portal.clock"].set(START)
     store_id = live_data.store("ZX02", "高新装饰店")
     desk = live_data.user("desk.wu", "Wu Fang", "staff", store_id)
-    manager = live_data.user("manager.he", "He Jun", "store_manager", store_id)
+    manager = live_data.user("manager.zx02", "He Jun", "store_manager", store_id)
     with live_server.app.app_context():
         member = register_member(
             db.session,
