@@ -7,11 +7,10 @@ The review clock is the SLA engine's (``portal.sla``): a submission starts (or r
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -30,10 +29,12 @@ from portal.audit.services import diff, record
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from portal.events import emit
 from portal.i18n import local_datetime, zone_of
+from portal.idempotency import check_key
 from portal.members import ownership
 from portal.members import validators as v
 from portal.members.models import Member, MemberStatus
 from portal.members.plugin_rules import apply_plugin_rules
+from portal.money import parse_amount
 from portal.notifications import messages
 from portal.notifications import services as notifications
 from portal.notifications.models import Channel
@@ -59,8 +60,6 @@ STAFF_ROLES = tuple(Role)
 
 MAX_REASON_LENGTH = 500
 MAX_NOTE_LENGTH = 200
-MAX_AMOUNT = Decimal("999999999999.99")
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 #: how far the tab counts of the review queue go before they show "99+"
 COUNT_CAP = 99
 
@@ -739,16 +738,12 @@ def record_consumption(
                     status=LazyString(lambda: VipStatus(file.status).label),
                 )
             )
-    key = (idempotency_key or "").strip() or None
+    key = check_key(idempotency_key)
     if key is not None:
-        if not _IDEMPOTENCY_KEY.match(key):
-            raise ValidationFailed.single(
-                "idempotency_key", _l("1 to 64 visible ASCII characters, no spaces.")
-            )
         existing = session.scalar(select(Consumption).where(Consumption.idempotency_key == key))
         if existing is not None:
             return _replayed(existing, file, actor)
-    value = _check_amount(amount)
+    value = parse_amount(amount)
     errors: dict[str, list[object]] = {}
     if value is None:
         errors["amount"] = [_l("Enter an amount above zero, with at most two decimals.")]
@@ -812,18 +807,6 @@ def _replayed(existing: Consumption, file: VipFile, actor: User) -> Consumption:
     if existing.vip_file_id != file.id or existing.recorded_by_id != actor.id:
         raise Conflict(_l("This idempotency key was already used for another recording."))
     return existing
-
-
-def _check_amount(raw: Decimal | str | int | float) -> Decimal | None:
-    try:
-        value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    if not value.is_finite() or value <= 0 or value > MAX_AMOUNT:
-        return None
-    if value != value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
-        return None  # a third decimal is a typing error, not a fen to round away
-    return value.quantize(Decimal("0.01"))
 
 
 def consumptions(

@@ -17,7 +17,6 @@ Errors = dict[str, list[object]]
 
 REQUIRED = _l("This field is required.")
 #: what an ``Idempotency-Key`` may hold
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 #: C0 controls but tab and line breaks, DEL, lone surrogates: never part of a real entry
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 #: how far back a follow-up or revisit may be recorded (a typo beyond)
@@ -72,15 +71,6 @@ def past_day(errors: Errors, field: str, value: date | None, *, today: date) -> 
         errors.setdefault(field, []).append(_l("Choose a day within the last year."))
         return None
     return value
-
-
-def idempotency_key(value: str | None) -> str | None:
-    key = (value or "").strip() or None
-    if key is not None and not IDEMPOTENCY_KEY.match(key):
-        raise ValidationFailed.single(
-            "idempotency_key", _l("1 to 64 visible ASCII characters, no spaces.")
-        )
-    return key
 
 
 def raise_errors(errors: Errors) -> None:

@@ -23,6 +23,7 @@ from portal.accounts.permissions import can, require, stores_in_scope
 from portal.audit.services import record
 from portal.errors import Conflict, NotFound
 from portal.events import emit
+from portal.idempotency import check_key
 from portal.members.models import Member
 from portal.notifications import services as notifications
 from portal.notifications.models import Channel, Notification, recipient_key
@@ -126,7 +127,7 @@ def record_follow_up(
     """R11: a follow-up of a classed customer; the next one falls due a cadence later.
     With ``idempotency_key`` the same recording sent twice is stored once."""
     member = _member(session, actor, member_id, p.FOLLOW_UP)
-    key = checks.idempotency_key(idempotency_key)
+    key = check_key(idempotency_key)
     if key is not None:
         existing = session.scalar(select(FollowUp).where(FollowUp.idempotency_key == key))
         if existing is not None:

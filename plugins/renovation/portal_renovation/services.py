@@ -25,6 +25,7 @@ from portal.audit.services import record
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from portal.events import emit
 from portal.i18n import zone_of
+from portal.idempotency import check_key
 from portal.members.models import Member
 from portal.notifications import services as notifications
 from portal.notifications.models import Channel
@@ -286,7 +287,7 @@ def log_case(
     if store is None or store.is_head_office:
         raise NotFound(_l("No such store."))
     require(actor, p.ACT_ON_CASE, store, hide=True)
-    key = checks.idempotency_key(idempotency_key)
+    key = check_key(idempotency_key)
     if key is not None:
         existing = session.scalar(
             select(RenovationCase).where(RenovationCase.idempotency_key == key)

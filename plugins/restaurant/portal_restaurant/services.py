@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -25,7 +25,9 @@ from portal.accounts.permissions import can, require, stores_in_scope
 from portal.audit.services import record
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.events import emit
+from portal.idempotency import check_key
 from portal.members.models import Member, MemberStatus
+from portal.money import parse_amount
 from portal.pagination import Page, SortKey, paginate
 from portal.stores.models import Store
 from portal.vip import services as vip
@@ -37,7 +39,6 @@ from portal_restaurant.permissions import RECORD_VISIT, VIEW_CANDIDATES, VIEW_VI
 #: R22: visits in one calendar month that make a customer a VIP candidate
 VISITS_PER_MONTH = 2
 MAX_PARTY = 500
-MAX_AMOUNT = Decimal("999999999999.99")
 MAX_TABLE_LABEL = 20
 MAX_REFERENCE = 40
 #: a clock a few minutes fast at the till is not a visit in the future
@@ -51,7 +52,6 @@ LAST_FILTER_DAY = date(2999, 12, 31)
 #: how far the dashboard counts go before they show "99+"
 COUNT_CAP = 99
 
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 _REFERENCE = re.compile(r"^[\x21-\x7e]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -132,7 +132,7 @@ def _clean(data: VisitData, now: datetime) -> dict[str, Any]:
         ]
     amount = None
     if data.amount is not None and str(data.amount).strip() != "":
-        amount = _check_amount(data.amount)
+        amount = parse_amount(data.amount)
         if amount is None:
             errors["amount"] = [_l("Enter an amount above zero, with at most two decimals.")]
     if errors:
@@ -146,29 +146,6 @@ def _clean(data: VisitData, now: datetime) -> dict[str, Any]:
         "amount": amount,
         "reservation_ref": reference,
     }
-
-
-def _check_amount(raw: Decimal | str) -> Decimal | None:
-    """CNY with at most two decimals, above zero: a third decimal is a typing error."""
-    try:
-        value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    if not value.is_finite() or value <= 0 or value > MAX_AMOUNT:
-        return None
-    if value != value.quantize(Decimal("0.01")):
-        return None
-    return value.quantize(Decimal("0.01"))
-
-
-def check_idempotency_key(key: str | None) -> str | None:
-    """The client's retry key, stripped; None when none was sent."""
-    key = (key or "").strip() or None
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        raise ValidationFailed.single(
-            "idempotency_key", _l("1 to 64 visible ASCII characters, no spaces.")
-        )
-    return key
 
 
 def record_visit(
@@ -192,7 +169,7 @@ def record_visit(
     require(actor, RECORD_VISIT, member, hide=True)
     if member.status == MemberStatus.CLOSED:
         raise Conflict(_l("This member record is closed."))
-    key = check_idempotency_key(idempotency_key)
+    key = check_key(idempotency_key)
     now = clock.now()
     values = _clean(data, now)
     values.update(store_id=member.store_id, member_id=member.id, recorded_by_id=actor.id)
