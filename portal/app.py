@@ -137,6 +137,7 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
     from portal.compliance.views import bp as compliance_bp
     from portal.members.ownership_views import bp as ownership_bp
     from portal.members.views import bp as members_bp
+    from portal.memberships.views import bp as memberships_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.openings.views import bp as openings_bp
     from portal.plugins.views import bp as plugins_bp
@@ -163,6 +164,7 @@ def _register_blueprints(app: Flask, plugins: PluginManager) -> None:
         reports_bp,
         plugins_bp,
         compliance_bp,
+        memberships_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -2,7 +2,9 @@
 
 from portal.accounts.models import ApiToken, LoginAttempt, RoleGrant, User
 from portal.audit.models import AuditEvent
+from portal.compliance import models as compliance_models
 from portal.members.models import Member
+from portal.memberships import models as memberships_models
 from portal.notifications import models as notifications_models
 from portal.openings import models as openings_models
 from portal.plugins import models as plugins_models
@@ -20,6 +22,8 @@ __all__ = [
     "RoleGrant",
     "Store",
     "User",
+    "compliance_models",
+    "memberships_models",
     "notifications_models",
     "openings_models",
     "plugins_models",

@@ -60,6 +60,24 @@ class Action(StrEnum):
     MANAGE_PLUGINS = "manage_plugins"
     #: R17-R21: read the violation catalogue and the measures allowed for each entry
     VIEW_CATALOGUE = "view_catalogue"
+    #: R15, R16: read a membership, its events, fees and deposit ledger
+    VIEW_MEMBERSHIP = "view_membership"
+    #: apply for a membership on a member's behalf (members apply for themselves)
+    APPLY_MEMBERSHIP = "apply_membership"
+    #: decide applications and transfers; record an end, a termination, a renewal
+    REVIEW_MEMBERSHIP = "review_membership"
+    #: define membership types, their fees, deposit and rights and obligations (R15)
+    MANAGE_MEMBERSHIP_TYPES = "manage_membership_types"
+    #: R16: record fees and deposits received, see refunds due, mark them paid
+    MANAGE_DEPOSITS = "manage_deposits"
+    #: R17-R21: open, investigate and decide compliance cases; issue notices
+    MANAGE_CASES = "manage_cases"
+    #: read compliance cases and notices (not only one's own)
+    VIEW_CASES = "view_cases"
+    #: decide a member's appeal against a notice
+    DECIDE_APPEAL = "decide_appeal"
+    #: cases and measures per month, open rectifications (reports)
+    VIEW_COMPLIANCE_REPORT = "view_compliance_report"
 
 
 class StoreScoped(Protocol):
@@ -103,6 +121,24 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ENTER_CUSTOMER: frozenset({Role.STAFF, Role.STORE_MANAGER}),
     Action.MANAGE_PLUGINS: frozenset({Role.ADMIN}),
     Action.VIEW_CATALOGUE: frozenset({Role.COMPLIANCE, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}),
+    Action.VIEW_MEMBERSHIP: frozenset(
+        {
+            Role.STORE_MANAGER,
+            Role.HQ_SERVICE,
+            Role.HQ_HEAD,
+            Role.COMPLIANCE,
+            Role.FINANCE,
+            Role.ADMIN,
+        }
+    ),
+    Action.APPLY_MEMBERSHIP: frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE}),
+    Action.REVIEW_MEMBERSHIP: frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD}),
+    Action.MANAGE_MEMBERSHIP_TYPES: frozenset({Role.ADMIN}),
+    Action.MANAGE_DEPOSITS: frozenset({Role.FINANCE}),
+    Action.MANAGE_CASES: frozenset({Role.COMPLIANCE}),
+    Action.VIEW_CASES: frozenset({Role.COMPLIANCE, Role.HQ_HEAD, Role.ADMIN}),
+    Action.DECIDE_APPEAL: frozenset({Role.COMPLIANCE, Role.HQ_HEAD}),
+    Action.VIEW_COMPLIANCE_REPORT: frozenset({Role.COMPLIANCE, Role.HQ_HEAD, Role.ADMIN}),
 }
 
 #: Actions a member may take on their own record, and a referrer on the members they refer.

@@ -14,6 +14,8 @@ class Role(StrEnum):
     #: head of head-office service: the last step of an escalation chain (R5, R6)
     HQ_HEAD = "hq_head"
     COMPLIANCE = "compliance"
+    #: head-office finance: fees and deposits received, refunds paid (R16)
+    FINANCE = "finance"
     ADMIN = "admin"
 
     @property
@@ -32,5 +34,6 @@ ROLE_LABELS = {
     Role.HQ_SERVICE: _l("Head-office service"),
     Role.HQ_HEAD: _l("Head of service"),
     Role.COMPLIANCE: _l("Compliance"),
+    Role.FINANCE: _l("Finance"),
     Role.ADMIN: _l("Administrator"),
 }

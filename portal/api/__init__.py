@@ -37,6 +37,7 @@ def init_api(app: Flask) -> None:
     from portal.accounts.api import blp as auth_blp
     from portal.compliance.api import blp as compliance_blp
     from portal.members.api import blp as members_blp
+    from portal.memberships.api import blp as memberships_blp
     from portal.notifications.api import blp as notifications_blp
     from portal.openings.api import blp as openings_blp
     from portal.plugins.api import blp as plugins_blp
@@ -71,6 +72,7 @@ def init_api(app: Flask) -> None:
         auth_blp,
         stores_blp,
         members_blp,
+        memberships_blp,
         sla_blp,
         notifications_blp,
         vip_blp,
