@@ -259,6 +259,11 @@ def compliance(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
+def finance(make_user: Callable[..., User]) -> User:
+    return make_user("finance", Role.FINANCE)
+
+
+@pytest.fixture
 def make_member(db_session: Any, dummy_store: Any) -> Callable[..., Any]:
     """A self-registered member (with a login) of ``store`` (default: ``dummy_store``)."""
     from portal.members.services import Registration, register_member
