@@ -100,6 +100,7 @@ STAFF = [
     DemoAccount("hq.service", "总部客服 周敏", Role.HQ_SERVICE, None, "13900000002"),
     DemoAccount("hq.head", "客服总监 郑凯", Role.HQ_HEAD, None, "13900000009"),
     DemoAccount("compliance", "合规专员 韩雪", Role.COMPLIANCE, None, "13900000003"),
+    DemoAccount("finance", "财务 许静", Role.FINANCE, None, "13900000014"),
     DemoAccount("manager.xa", "店长 陈立华", Role.STORE_MANAGER, "XA01", "13900000004"),
     DemoAccount("staff.xa", "客服 李娜", Role.STAFF, "XA01", "13900000005"),
     DemoAccount("staff.xa2", "客服 王磊", Role.STAFF, "XA01", "13900000010"),
