@@ -1,0 +1,1 @@
+"""Documents the portal hands out as files: PDF renderings of printable pages (R25 notices)."""
