@@ -34,10 +34,14 @@ run: translations
 		trap 'kill $$tick 2>/dev/null; wait $$tick 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# pytest-xdist: one worker per core, at most 8 (each starts its own PostgreSQL cluster and
+# browser); loadgroup keeps an xdist_group's tests on one worker. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
+
 test: $(VENV)/.installed-dev translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -e ".[dev,bench]"

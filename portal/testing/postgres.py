@@ -2,6 +2,10 @@
 
 initdb refuses to run as root, so under uid 0 the cluster runs as the ``postgres``
 system user (data and socket directories owned by it) and listens on 127.0.0.1.
+
+Every pytest-xdist worker starts a cluster of its own: a fresh temporary directory (named
+after the worker) for data and sockets, and a free port. Another process may take the port
+between the probe and the start; the start is then retried on a new one.
 """
 
 from __future__ import annotations
@@ -13,10 +17,15 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
+
+from portal.testing import worker_id
+
+#: tries to start the server, each on a new free port
+START_ATTEMPTS = 3
 
 
 class PostgresUnavailable(RuntimeError):
@@ -41,6 +50,40 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start(
+    run: Callable[..., None], bindir: Path, data: Path, sockets: Path, log: Path, *, durable: bool
+) -> int:
+    """Start the server on a free port (on a new one if another process took it); the port."""
+    attempts_left = START_ATTEMPTS
+    while True:
+        port = _free_port()
+        options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=60"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        log.unlink(missing_ok=True)
+        try:
+            run(
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
+        except PostgresUnavailable:
+            attempts_left -= 1
+            taken = log.exists() and "Address already in use" in log.read_text(errors="replace")
+            if not taken or attempts_left == 0:
+                raise
+        else:
+            return port
+
+
 @contextlib.contextmanager
 def throwaway_cluster(dbname: str = "portal_test", *, durable: bool = False) -> Iterator[str]:
     """Start a cluster, create ``dbname``, yield its SQLAlchemy URL, stop and delete it.
@@ -48,7 +91,7 @@ def throwaway_cluster(dbname: str = "portal_test", *, durable: bool = False) -> 
     Tests trade durability for speed; ``durable`` keeps PostgreSQL's defaults (benchmarks).
     """
     bindir = find_bindir()
-    base = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+    base = Path(tempfile.mkdtemp(prefix=f"portal-pg-{worker_id()}-"))
     data, sockets = base / "data", base / "run"
     sockets.mkdir()
     as_user: list[str] = []
@@ -59,7 +102,6 @@ def throwaway_cluster(dbname: str = "portal_test", *, durable: bool = False) -> 
         as_user = [runuser, "-u", "postgres", "--"]
         shutil.chown(base, "postgres", "postgres")
         shutil.chown(sockets, "postgres", "postgres")
-    port = _free_port()
 
     def run(*args: str) -> None:
         result = subprocess.run([*as_user, *args], capture_output=True, text=True, check=False)
@@ -79,22 +121,7 @@ def throwaway_cluster(dbname: str = "portal_test", *, durable: bool = False) -> 
             "--no-locale",
             "--no-sync",
         )
-        options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=60"
-        if not durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        run(
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(base / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
+        port = _start(run, bindir, data, sockets, base / "server.log", durable=durable)
         with psycopg.connect(
             host="127.0.0.1", port=port, user="portal", dbname="postgres", autocommit=True
         ) as conn:

@@ -4,11 +4,16 @@ It goes into a directory of its own (``pip install --target``) that only the com
 below see on their path, so the rest of the suite never meets it. Then the portal is
 set up from scratch, lists it, migrates its branch, runs its command, and the plugin's own
 tests run with the portal's fixtures, on SQLite and PostgreSQL.
+
+The example is compiled and built from a copy, so that two test runs (or two pytest-xdist
+workers) never write into ``examples/`` at once; both tests run on one worker, which
+installs it once.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "winelist"
 BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.xdist_group("example-plugin")
 
 
 def _run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -31,12 +38,15 @@ def _run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.Comp
 def vendor_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The example compiled, built and installed into a site directory of its own."""
     site = tmp_path_factory.mktemp("vendor-site")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_PLUGINS", "FLASK"))}
+    source = tmp_path_factory.mktemp("vendor-source") / EXAMPLE.name
+    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    skip = ("PORTAL_PLUGINS", "FLASK", "PYTEST_XDIST")  # the vendor's pytest is no xdist worker
+    base = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     _run(
         str(BIN / "pybabel"),
         "compile",
         "-d",
-        str(EXAMPLE / "portal_winelist" / "translations"),
+        str(source / "portal_winelist" / "translations"),
         env=base,
     )
     _run(
@@ -49,7 +59,7 @@ def vendor_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "--no-build-isolation",
         "--target",
         str(site),
-        str(EXAMPLE),
+        str(source),
         env=base,
     )
     instance = tmp_path_factory.mktemp("vendor-instance")
