@@ -65,7 +65,7 @@ def vendor_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     instance = tmp_path_factory.mktemp("vendor-instance")
     return {
         **base,
-        "PYTHONPATH": str(site),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(site), base.get("PYTHONPATH")])),
         "FLASK_APP": "portal",
         "PORTAL_INSTANCE_PATH": str(instance),
         "PORTAL_DATABASE_URL": f"sqlite:///{instance / 'portal.db'}",
