@@ -117,9 +117,6 @@ def pdf_response(html: str, filename: str) -> Response:
         download_name=filename,
         as_attachment=False,
         etag=False,
-        max_age=0,
     )
-    response.cache_control.public = False
-    response.cache_control.private = True
-    response.cache_control.no_store = True
+    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.accounts.permissions import can, require, stores_in_scope
+from portal.documents.pdf import pdf_response
 from portal.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from portal.extensions import db
 from portal.i18n import zone_of
@@ -385,14 +386,29 @@ def issue_penalty(case_id: int) -> PageResponse:
     )
 
 
+def _repair_notice_case(case_id: int) -> RenovationCase:
+    """The case behind a repair notice; 404 when it was not routed to a vendor."""
+    case = _case(case_id)
+    if case.route != Route.VENDOR or not case.repair_notice_number:
+        raise NotFound(_("This case has no repair notice."))
+    return case
+
+
 @bp.get("/cases/<int:case_id>/repair-notice")
 @login_required
 def show_repair_notice(case_id: int) -> str:
     """R23: the numbered repair notice for the vendor, printable."""
-    case = _case(case_id)
-    if case.route != Route.VENDOR or not case.repair_notice_number:
-        raise NotFound(_("This case has no repair notice."))
+    case = _repair_notice_case(case_id)
     return render_template("renovation/repair_notice.html", case=case)
+
+
+@bp.get("/cases/<int:case_id>/repair-notice.pdf")
+@login_required
+def download_repair_notice(case_id: int) -> Response:
+    """R23, R25: the repair notice as a PDF, laid out from the printable page's template."""
+    case = _repair_notice_case(case_id)
+    html = render_template("renovation/repair_notice.html", case=case)
+    return pdf_response(html, f"{case.repair_notice_number}.pdf")
 
 
 @bp.get("/penalties")
@@ -414,3 +430,12 @@ def show_penalty(penalty_id: int) -> str:
     """R24: one penalty notice, printable."""
     notice = services.get_penalty(db.session, actor=current_user, penalty_id=penalty_id)
     return render_template("renovation/penalty.html", notice=notice)
+
+
+@bp.get("/penalties/<int:penalty_id>.pdf")
+@login_required
+def download_penalty(penalty_id: int) -> Response:
+    """R24, R25: one penalty notice as a PDF, laid out from the printable page's template."""
+    notice = services.get_penalty(db.session, actor=current_user, penalty_id=penalty_id)
+    html = render_template("renovation/penalty.html", notice=notice)
+    return pdf_response(html, f"{notice.number}.pdf")
