@@ -124,7 +124,37 @@ ACCOUNT_OPENING = SlaPolicy(
     ),
 )
 
-CORE_POLICIES: tuple[SlaPolicy, ...] = (VIP_REVIEW, ACCOUNT_OPENING)
+COMPLIANCE_RECTIFICATION = SlaPolicy(
+    key="compliance_rectification",
+    label=_l("Rectification by the deadline of a notice"),
+    # R19: each rectification notice sets its own deadline (start_task's due_at); the
+    # duration only places the reminders: three days before the deadline at 30 days
+    duration=timedelta(days=30),
+    decider_roles=(Role.COMPLIANCE,),
+    steps=(
+        Step(0.9, StepKind.REMIND, Target.DECIDERS),
+        Step(1.0, StepKind.REMIND, Target.DECIDERS),
+    ),
+)
+
+MEMBERSHIP_APPLICATION = SlaPolicy(
+    key="membership_application",
+    label=_l("Membership application review"),
+    # three days; ``[sla.membership_application]`` with a calendar makes them working days
+    duration=timedelta(days=3),
+    decider_roles=(Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD),
+    steps=(
+        Step(0.75, StepKind.REMIND, Target.DECIDERS),
+        Step(1.0, StepKind.ESCALATE, Target.HQ_HEAD),
+    ),
+)
+
+CORE_POLICIES: tuple[SlaPolicy, ...] = (
+    VIP_REVIEW,
+    ACCOUNT_OPENING,
+    COMPLIANCE_RECTIFICATION,
+    MEMBERSHIP_APPLICATION,
+)
 
 
 # --- business calendars -------------------------------------------------------------------

@@ -206,11 +206,14 @@ def start_task(
     store_id: int,
     actor: User,
     title: str,
+    due_at: datetime | None = None,
 ) -> SlaTask:
     """Start the clock of ``policy`` for a subject (a submitted VIP file, R5).
 
     The owning package authorizes the action that starts the task. One live task per
-    subject: a second start while one is open or paused is a Conflict.
+    subject: a second start while one is open or paused is a Conflict. ``due_at`` sets
+    the deadline instead of the policy's duration (a rectification notice names its own,
+    R19); the reminders still fire at the policy's fractions before and after it.
     """
     chosen = get_policy(policy)
     owner = policy_table().owners.get(chosen.key)
@@ -223,7 +226,8 @@ def start_task(
     if open_task_for(session, subject_type, subject_id) is not None:
         raise Conflict(_l("A deadline is already running for this."))
     now = clock.now()
-    due_at = calendar_of(chosen).add(now, chosen.duration, store.zone)
+    if due_at is None:
+        due_at = calendar_of(chosen).add(now, chosen.duration, store.zone)
     task = SlaTask(
         policy=chosen.key,
         subject_type=subject_type,
