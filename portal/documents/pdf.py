@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
-from flask import Flask, current_app, has_app_context, has_request_context, request, send_file
+from flask import Flask, current_app, has_app_context, has_request_context, request
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.exceptions import HTTPException
@@ -28,6 +27,8 @@ log = logging.getLogger(__name__)
 PRINT_STYLESHEET = Path(__file__).with_name("print.css")
 #: the origin relative URLs resolve against when the caller names none (no request)
 INTERNAL_BASE_URL = "http://portal.invalid/"
+#: what RFC 5987 lets stand unescaped in an ext-value, beside letters, digits and "-._~"
+RFC5987_ATTR_CHARS = "!#$&+^`|"
 
 
 class StaticFilesOnly(URLFetcher):
@@ -107,16 +108,14 @@ def pdf_response(html: str, filename: str) -> Response:
     """A Flask response with ``html`` as a PDF, shown inline and saved as ``filename``.
 
     The name may be Chinese: the Content-Disposition carries it RFC 5987-encoded
-    (``filename*=UTF-8''...``) beside an ASCII fallback. Responses are private: a notice
-    names people and must not sit in a shared cache.
+    (``filename*=UTF-8''...``) beside an ASCII fallback for old clients. Responses are
+    private: a notice names people and must not sit in a shared cache.
     """
     base_url = request.url_root if has_request_context() else None
-    response = send_file(
-        BytesIO(render_pdf(html, base_url=base_url)),
-        mimetype="application/pdf",
-        download_name=filename,
-        as_attachment=False,
-        etag=False,
-    )
+    response = Response(render_pdf(html, base_url=base_url), mimetype="application/pdf")
+    names = {"filename": filename.encode("ascii", "replace").decode("ascii").replace("?", "_")}
+    if names["filename"] != filename:
+        names["filename*"] = "UTF-8''" + quote(filename, safe=RFC5987_ATTR_CHARS)
+    response.headers.set("Content-Disposition", "inline", **names)
     response.headers["Cache-Control"] = "private, no-store"
     return response
