@@ -42,6 +42,15 @@ class Outcome(StrEnum):
     DISMISSED = "dismissed"
 
 
+def may_appeal(actor: User | None, notice: Notice) -> bool:
+    """Whether the Appeal button shows: the addressee, no appeal yet, still in the window."""
+    return (
+        is_addressee(actor, notice)
+        and notice.appeal is None
+        and within_appeal_window(notice.appeal_until, clock.now(), zone_of(notice.store))
+    )
+
+
 def lodge_appeal(session: Session, *, actor: User, notice: Notice, grounds: str) -> Appeal:
     """The member appeals against a notice, once, until the last day of the window."""
     if not may_read(actor, notice):

@@ -251,3 +251,12 @@ def render_document(notice: Notice) -> Markup:
 
 def pdf_filename(notice: Notice) -> str:
     return f"{notice.number}.pdf"
+
+
+def printable_page(notice: Notice) -> str:
+    """The notice page as the PDF lays it out: the same template as the page, wholly in
+    the member's language."""
+    with force_locale(member_locale(notice)):
+        return render_template(
+            "compliance/notice.html", notice=notice, document=render_document(notice), actions=None
+        )

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.accounts.permissions import Action, can, require, stores_in_scope
+from portal.compliance.notices import notices_of_member
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.i18n import current_language, zone_of
@@ -79,6 +80,8 @@ def show_member(member_id: int) -> str:
         may_start_vip=ownership.is_referrer(member, current_user)
         and can(current_user, Action.START_VIP_FILE, member),
         own=member.user_id == current_user.id,
+        # R17-R21: the compliance notices addressed to the member (theirs and case readers')
+        notices=notices_of_member(db.session, actor=current_user, member=member),
         # R8: who served the customer from when to when, and why (not shown to the member)
         history=(
             ownership.history(db.session, actor=current_user, member=member)
