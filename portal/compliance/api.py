@@ -48,21 +48,21 @@ def _enum(enum: type) -> ma.validate.OneOf:
     return ma.validate.OneOf([str(m) for m in enum])
 
 
-class MeasureSchema(Schema):
+class ComplianceMeasureSchema(Schema):
     key = ma.fields.String(
         metadata={"description": "R18 ladder step", "enum": [m.value for m in Measure]}
     )
     label = ma.fields.String(metadata={"description": "Its name in the caller's language"})
 
 
-class ViolationSchema(Schema):
+class ComplianceViolationSchema(Schema):
     code = ma.fields.String(metadata={"description": "Stable code cases use", "example": "EX-P02"})
     title = ma.fields.String(metadata={"description": "In the caller's language"})
     kind = ma.fields.String(
         metadata={"description": "Catalogue section", "enum": [k.value for k in ViolationKind]}
     )
     measures = ma.fields.List(
-        ma.fields.Nested(MeasureSchema),
+        ma.fields.Nested(ComplianceMeasureSchema),
         metadata={"description": "The measures allowed, lowest on the ladder first"},
     )
 
@@ -76,7 +76,7 @@ def _as_json(violation: Any) -> dict[str, Any]:
     }
 
 
-class CatalogueQuerySchema(Schema):
+class ComplianceCatalogueQuerySchema(Schema):
     kind = ma.fields.String(
         load_default=None,
         validate=ma.validate.OneOf([k.value for k in ViolationKind]),
@@ -87,8 +87,8 @@ class CatalogueQuerySchema(Schema):
 @blp.route("/catalogue", methods=["GET"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.arguments(CatalogueQuerySchema, location="query")
-@blp.response(200, ViolationSchema(many=True))
+@blp.arguments(ComplianceCatalogueQuerySchema, location="query")
+@blp.response(200, ComplianceViolationSchema(many=True))
 @blp.alt_response(403, description="Only compliance, head office and admins read it")
 def list_catalogue(query: dict[str, Any]) -> list[dict[str, Any]]:
     """The enabled plugins' violations, by kind then code, with the measures allowed."""
@@ -100,7 +100,7 @@ def list_catalogue(query: dict[str, Any]) -> list[dict[str, Any]]:
 # --- cases ----------------------------------------------------------------------------------
 
 
-class NewCaseSchema(Schema):
+class ComplianceNewCaseSchema(Schema):
     member_id = ident(required=True)
     codes = ma.fields.List(
         ma.fields.String(validate=length(20, 1)),
@@ -118,12 +118,12 @@ class NewCaseSchema(Schema):
     )
 
 
-class ProposalSchema(Schema):
+class ComplianceProposalSchema(Schema):
     measures = ma.fields.List(ma.fields.String(metadata={"enum": [str(m) for m in Measure]}))
     basis = ma.fields.String(metadata={"description": "first, repeat, fees, ..."})
 
 
-class CaseSchema(Schema):
+class ComplianceCaseRowSchema(Schema):
     id = ma.fields.Integer()
     number = ma.fields.String(metadata={"example": "HGAJ-2026-000001"})
     store_id = ma.fields.Integer()
@@ -138,6 +138,9 @@ class CaseSchema(Schema):
     created_at = ma.fields.AwareDateTime()
     decided_at = ma.fields.AwareDateTime(allow_none=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class ComplianceCaseSchema(ComplianceCaseRowSchema):
     proposal = ma.fields.Method("_proposal", metadata={"description": "What the ladder proposes"})
 
     def _proposal(self, case: ComplianceCase) -> dict[str, Any]:
@@ -145,26 +148,26 @@ class CaseSchema(Schema):
         return {"measures": [m.value for m in proposal.measures], "basis": proposal.basis.value}
 
 
-class CasePageSchema(CursorPageSchema):
-    items = ma.fields.List(ma.fields.Nested(CaseSchema(exclude=("proposal",))))
+class ComplianceCasePageSchema(CursorPageSchema):
+    items = ma.fields.List(ma.fields.Nested(ComplianceCaseRowSchema))
 
 
-class CaseQuerySchema(CursorQuerySchema):
+class ComplianceCaseQuerySchema(CursorQuerySchema):
     state = ma.fields.String(load_default=None, validate=_enum(CaseState))
     member = ident(strict=False, load_default=None)
     kind = ma.fields.String(load_default=None, validate=_enum(ViolationKind))
     sort = ma.fields.String(load_default="newest", validate=_enum(cases.CaseSort))
 
 
-class NoteSchema(Schema):
+class ComplianceNoteSchema(Schema):
     text = ma.fields.String(required=True, validate=length(4000, 1))
 
 
-class ReasonSchema(Schema):
+class ComplianceReasonSchema(Schema):
     reason = ma.fields.String(required=True, validate=length(1000, 1))
 
 
-class DecisionSchema(Schema):
+class ComplianceDecisionSchema(Schema):
     measures = ma.fields.List(
         ma.fields.String(validate=_enum(Measure)),
         required=True,
@@ -183,17 +186,17 @@ class DecisionSchema(Schema):
     offset_deposit = ma.fields.Boolean(load_default=False)
 
 
-class RectificationInSchema(Schema):
+class ComplianceRectificationInSchema(Schema):
     requirement = ma.fields.String(required=True, validate=length(2000, 1))
     deadline = ma.fields.Date(required=True)
 
 
-class OutcomeSchema(Schema):
+class ComplianceOutcomeSchema(Schema):
     rectified = ma.fields.Boolean(required=True)
     note = ma.fields.String(required=True, validate=length(2000, 1))
 
 
-class MeasureRowSchema(Schema):
+class ComplianceMeasureRowSchema(Schema):
     measure = ma.fields.String(metadata={"enum": [str(m) for m in Measure]})
     level = ma.fields.Integer()
     starts_on = ma.fields.Date(allow_none=True)
@@ -203,7 +206,7 @@ class MeasureRowSchema(Schema):
     lifted_at = ma.fields.AwareDateTime(allow_none=True)
 
 
-class AppealSchema(Schema):
+class ComplianceAppealSchema(Schema):
     id = ma.fields.Integer()
     notice_id = ma.fields.Integer()
     notice_number = ma.fields.String(attribute="notice.number")
@@ -214,7 +217,7 @@ class AppealSchema(Schema):
     decided_at = ma.fields.AwareDateTime(allow_none=True)
 
 
-class RectificationSchema(Schema):
+class ComplianceRectificationSchema(Schema):
     requirement = ma.fields.String()
     deadline = ma.fields.Date()
     due_at = ma.fields.AwareDateTime()
@@ -222,7 +225,7 @@ class RectificationSchema(Schema):
     outcome_note = ma.fields.String(allow_none=True)
 
 
-class NoticeSchema(Schema):
+class ComplianceNoticeSchema(Schema):
     id = ma.fields.Integer()
     number = ma.fields.String(metadata={"example": "HG-2026-000001"})
     kind = ma.fields.String(metadata={"enum": [str(k) for k in NoticeKind]})
@@ -232,24 +235,24 @@ class NoticeSchema(Schema):
     issued_at = ma.fields.AwareDateTime()
     appeal_until = ma.fields.Date(metadata={"description": "Last day to appeal (store's zone)"})
     acknowledged_at = ma.fields.AwareDateTime(allow_none=True)
-    measures = ma.fields.List(ma.fields.Nested(MeasureRowSchema))
-    rectification = ma.fields.Nested(RectificationSchema, allow_none=True)
-    appeal = ma.fields.Nested(AppealSchema(exclude=("notice_number",)), allow_none=True)
+    measures = ma.fields.List(ma.fields.Nested(ComplianceMeasureRowSchema))
+    rectification = ma.fields.Nested(ComplianceRectificationSchema, allow_none=True)
+    appeal = ma.fields.Nested(ComplianceAppealSchema, allow_none=True)
 
 
-class NoticePageSchema(CursorPageSchema):
-    items = ma.fields.List(ma.fields.Nested(NoticeSchema))
+class ComplianceNoticePageSchema(CursorPageSchema):
+    items = ma.fields.List(ma.fields.Nested(ComplianceNoticeSchema))
 
 
-class AppealPageSchema(CursorPageSchema):
-    items = ma.fields.List(ma.fields.Nested(AppealSchema))
+class ComplianceAppealPageSchema(CursorPageSchema):
+    items = ma.fields.List(ma.fields.Nested(ComplianceAppealSchema))
 
 
-class AppealInSchema(Schema):
+class ComplianceAppealInSchema(Schema):
     grounds = ma.fields.String(required=True, validate=length(4000, 1))
 
 
-class AppealDecisionSchema(Schema):
+class ComplianceAppealDecisionSchema(Schema):
     outcome = ma.fields.String(required=True, validate=_enum(appeals.Outcome))
     reasons = ma.fields.String(required=True, validate=length(4000, 1))
 
@@ -273,8 +276,8 @@ def _step_doc(fn: Any) -> Any:
 @blp.route("/cases", methods=["GET"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.arguments(CaseQuerySchema, location="query")
-@blp.response(200, CasePageSchema)
+@blp.arguments(ComplianceCaseQuerySchema, location="query")
+@blp.response(200, ComplianceCasePageSchema)
 @blp.alt_response(403, description="Only compliance, the head of service and admins")
 def list_cases(query: dict[str, Any]) -> dict[str, Any]:
     """Cases, filtered by state, member and violation kind."""
@@ -297,8 +300,8 @@ def list_cases(query: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/cases", methods=["POST"])
 @blp.doc(security=BEARER, parameters=[IDEMPOTENCY_HEADER])
 @token_required
-@blp.arguments(NewCaseSchema)
-@blp.response(201, CaseSchema)
+@blp.arguments(ComplianceNewCaseSchema)
+@blp.response(201, ComplianceCaseSchema)
 @blp.alt_response(403, description="Only compliance opens cases")
 @blp.alt_response(409, description="The idempotency key was used for another request")
 @blp.alt_response(422, description="Wrong fields; `errors.json` names each one")
@@ -316,7 +319,7 @@ def open_case(args: dict[str, Any]) -> Any:
 @blp.route("/cases/<int:case_id>", methods=["GET"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.response(200, CaseSchema)
+@blp.response(200, ComplianceCaseSchema)
 @blp.alt_response(404, description="No such case, or not yours to see")
 def show_case(case_id: int) -> Any:
     """One case, with what the ladder proposes for it now (R18-R21)."""
@@ -326,8 +329,8 @@ def show_case(case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/notes", methods=["POST"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.arguments(NoteSchema)
-@blp.response(201, CaseSchema)
+@blp.arguments(ComplianceNoteSchema)
+@blp.response(201, ComplianceCaseSchema)
 @_step_doc
 def add_note(args: dict[str, Any], case_id: int) -> Any:
     """An evidence note."""
@@ -339,7 +342,7 @@ def add_note(args: dict[str, Any], case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/investigation", methods=["POST"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.response(200, CaseSchema)
+@blp.response(200, ComplianceCaseSchema)
 @_step_doc
 def start_investigation(case_id: int) -> Any:
     """Open -> under investigation."""
@@ -351,8 +354,8 @@ def start_investigation(case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/decision", methods=["POST"])
 @blp.doc(security=BEARER, parameters=[IDEMPOTENCY_HEADER])
 @token_required
-@blp.arguments(DecisionSchema)
-@blp.response(201, NoticeSchema)
+@blp.arguments(ComplianceDecisionSchema)
+@blp.response(201, ComplianceNoticeSchema)
 @_step_doc
 def decide(args: dict[str, Any], case_id: int) -> Any:
     """R18: decide measures; the numbered decision notice is issued (R25) and applied."""
@@ -369,8 +372,8 @@ def decide(args: dict[str, Any], case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/rectification", methods=["POST"])
 @blp.doc(security=BEARER, parameters=[IDEMPOTENCY_HEADER])
 @token_required
-@blp.arguments(RectificationInSchema)
-@blp.response(201, NoticeSchema)
+@blp.arguments(ComplianceRectificationInSchema)
+@blp.response(201, ComplianceNoticeSchema)
 @_step_doc
 def issue_rectification(args: dict[str, Any], case_id: int) -> Any:
     """R19: a numbered rectification notice with a deadline tracked by the SLA engine."""
@@ -387,8 +390,8 @@ def issue_rectification(args: dict[str, Any], case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/rectification/outcome", methods=["POST"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.arguments(OutcomeSchema)
-@blp.response(200, CaseSchema)
+@blp.arguments(ComplianceOutcomeSchema)
+@blp.response(200, ComplianceCaseSchema)
 @_step_doc
 def record_outcome(args: dict[str, Any], case_id: int) -> Any:
     """R19: rectified or not; not rectified proposes revocation."""
@@ -400,8 +403,8 @@ def record_outcome(args: dict[str, Any], case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/close", methods=["POST"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.arguments(ReasonSchema)
-@blp.response(200, CaseSchema)
+@blp.arguments(ComplianceReasonSchema)
+@blp.response(200, ComplianceCaseSchema)
 @_step_doc
 def close_case(args: dict[str, Any], case_id: int) -> Any:
     """Close the case, with a reason."""
@@ -417,7 +420,7 @@ def close_case(args: dict[str, Any], case_id: int) -> Any:
 @blp.doc(security=BEARER)
 @token_required
 @blp.arguments(CursorQuerySchema, location="query")
-@blp.response(200, NoticePageSchema)
+@blp.response(200, ComplianceNoticePageSchema)
 def list_notices(query: dict[str, Any]) -> dict[str, Any]:
     """Notices: a member's own; every one for case readers. Newest first."""
     page = notices.list_notices(
@@ -429,7 +432,7 @@ def list_notices(query: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/notices/<int:notice_id>", methods=["GET"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.response(200, NoticeSchema)
+@blp.response(200, ComplianceNoticeSchema)
 @blp.alt_response(404, description="No such notice, or not yours to read")
 def show_notice(notice_id: int) -> Any:
     """One notice, with its measures, rectification and appeal."""
@@ -450,7 +453,7 @@ def download_notice(notice_id: int) -> Response:
 @blp.route("/notices/<int:notice_id>/acknowledgement", methods=["POST"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.response(200, NoticeSchema)
+@blp.response(200, ComplianceNoticeSchema)
 @blp.alt_response(409, description="Acknowledged already")
 @blp.alt_response(404, description="No such notice, or not yours to read")
 @blp.alt_response(403, description="Only the member it is addressed to")
@@ -464,8 +467,8 @@ def acknowledge(notice_id: int) -> Any:
 @blp.route("/notices/<int:notice_id>/appeal", methods=["POST"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.arguments(AppealInSchema)
-@blp.response(201, AppealSchema)
+@blp.arguments(ComplianceAppealInSchema)
+@blp.response(201, ComplianceAppealSchema)
 @blp.alt_response(422, description="Wrong fields, or the appeal window closed (with its date)")
 @blp.alt_response(409, description="Appealed already")
 @blp.alt_response(404, description="No such notice, or not yours to read")
@@ -483,7 +486,7 @@ def lodge_appeal(args: dict[str, Any], notice_id: int) -> Any:
 @blp.doc(security=BEARER)
 @token_required
 @blp.arguments(CursorQuerySchema, location="query")
-@blp.response(200, AppealPageSchema)
+@blp.response(200, ComplianceAppealPageSchema)
 @blp.alt_response(403, description="Only those who decide appeals")
 def appeal_queue(query: dict[str, Any]) -> dict[str, Any]:
     """Appeals waiting for a decision, the oldest first."""
@@ -496,8 +499,8 @@ def appeal_queue(query: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/appeals/<int:appeal_id>/decision", methods=["POST"])
 @blp.doc(security=BEARER)
 @token_required
-@blp.arguments(AppealDecisionSchema)
-@blp.response(200, AppealSchema)
+@blp.arguments(ComplianceAppealDecisionSchema)
+@blp.response(200, ComplianceAppealSchema)
 @blp.alt_response(422, description="Wrong fields")
 @blp.alt_response(409, description="Decided already")
 @blp.alt_response(404, description="No such appeal")

@@ -83,7 +83,7 @@ def issue_notice(
     )
     session.add(notice)
     session.flush()
-    add_event(session, case, "notice", actor, number=notice.number, kind=kind.value)
+    add_event(session, case, "notice", actor, number=notice.number, notice_kind=kind.value)
     record(
         session,
         actor=actor,
