@@ -9,6 +9,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import request
+from werkzeug.wrappers import Response
 
 from portal.api.auth import BEARER, token_required, token_user
 from portal.api.blueprint import Blueprint
@@ -31,6 +32,7 @@ from portal_renovation.models import (
     Route,
     Severity,
 )
+from portal_renovation.views import penalty_pdf
 
 blp = Blueprint(
     "renovation_api",
@@ -374,3 +376,18 @@ def list_penalties(query: dict[str, Any]) -> dict[str, Any]:
 def show_penalty(penalty_id: int) -> Any:
     """R24: one penalty notice: the employee's own, or one of the stores one oversees."""
     return services.get_penalty(db.session, actor=token_user(), penalty_id=penalty_id)
+
+
+@blp.route("/penalties/<int:penalty_id>.pdf", methods=["GET"])
+@blp.doc(security=BEARER)
+@token_required
+@blp.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/pdf",
+    description="The notice laid out as its printable page",
+)
+@blp.alt_response(404, description="No such notice, or not yours to read")
+def download_penalty(penalty_id: int) -> Response:
+    """R24, R25: one penalty notice as a PDF, the document the page offers for download."""
+    return penalty_pdf(services.get_penalty(db.session, actor=token_user(), penalty_id=penalty_id))

@@ -36,7 +36,7 @@ from portal_renovation.forms import (
     RevisitForm,
     RouteForm,
 )
-from portal_renovation.models import CaseState, RenovationCase, Route, Severity
+from portal_renovation.models import CaseState, PenaltyNotice, RenovationCase, Route, Severity
 
 bp = Blueprint("renovation", __name__, url_prefix="/renovation", template_folder="templates")
 
@@ -432,10 +432,14 @@ def show_penalty(penalty_id: int) -> str:
     return render_template("renovation/penalty.html", notice=notice)
 
 
+def penalty_pdf(notice: PenaltyNotice) -> Response:
+    """R25: a penalty notice as a PDF of its printable page (also the API's download)."""
+    html = render_template("renovation/penalty.html", notice=notice)
+    return pdf_response(html, f"{notice.number}.pdf")
+
+
 @bp.get("/penalties/<int:penalty_id>.pdf")
 @login_required
 def download_penalty(penalty_id: int) -> Response:
-    """R24, R25: one penalty notice as a PDF, laid out from the printable page's template."""
-    notice = services.get_penalty(db.session, actor=current_user, penalty_id=penalty_id)
-    html = render_template("renovation/penalty.html", notice=notice)
-    return pdf_response(html, f"{notice.number}.pdf")
+    """R24, R25: one penalty notice as a PDF."""
+    return penalty_pdf(services.get_penalty(db.session, actor=current_user, penalty_id=penalty_id))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from io import BytesIO
 
+import pytest
 from portal_renovation import services
+from portal_renovation.models import PenaltyNotice
 from pypdf import PdfReader
 
 
@@ -44,9 +46,9 @@ def test_r23_a_case_without_a_repair_notice_has_no_pdf(client, login, staff, dum
     assert client.get(f"/renovation/cases/{dummy_repair.id}/repair-notice.pdf").status_code == 404
 
 
-def test_r24_r25_the_penalty_notice_pdf_is_for_its_readers_only(
-    client, login, store_manager, staff, colleague, dummy_case, db_session
-):
+@pytest.fixture
+def notice(db_session, store_manager, staff, dummy_case) -> PenaltyNotice:
+    """A penalty notice the store manager issued to ``staff``."""
     notice = services.issue_penalty(
         db_session,
         actor=store_manager,
@@ -56,6 +58,12 @@ def test_r24_r25_the_penalty_notice_pdf_is_for_its_readers_only(
         measure="罚款200元",
     )
     db_session.commit()
+    return notice
+
+
+def test_r24_r25_the_penalty_notice_pdf_is_for_its_readers_only(
+    client, login, staff, colleague, notice
+):
     url = f"/renovation/penalties/{notice.id}.pdf"
     login(colleague)
     assert client.get(url).status_code == 404
@@ -67,3 +75,18 @@ def test_r24_r25_the_penalty_notice_pdf_is_for_its_readers_only(
     text = _text(response.data)
     assert notice.number in text
     assert "推诿客户" in text
+
+
+def test_r24_r25_the_api_hands_out_the_same_pdf_to_the_same_readers(
+    client, api_token, staff, colleague, notice
+):
+    url = f"/api/v1/renovation/penalties/{notice.id}.pdf"
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=api_token(colleague)).status_code == 404
+    response = client.get(url, headers=api_token(staff))
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert "推诿客户" in _text(response.data)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/renovation/penalties/{penalty_id}.pdf"]["get"]
+    assert "application/pdf" in operation["responses"]["200"]["content"]
