@@ -16,6 +16,7 @@ from portal.i18n import current_language, zone_of
 from portal.members import ownership, services
 from portal.members.forms import MemberFilterForm, ProfileForm, RegistrationForm
 from portal.members.models import MemberStatus
+from portal.memberships.summary import member_panel
 from portal.stores.forms import store_choices
 from portal.stores.services import all_stores, open_stores
 from portal.web.forms import apply_errors
@@ -82,6 +83,8 @@ def show_member(member_id: int) -> str:
         own=member.user_id == current_user.id,
         # R17-R21: the compliance notices addressed to the member (theirs and case readers')
         notices=notices_of_member(db.session, actor=current_user, member=member),
+        # R15, R16: status, period, rights and obligations, fees, deposit and refunds
+        membership=member_panel(db.session, viewer=current_user, member=member),
         # R8: who served the customer from when to when, and why (not shown to the member)
         history=(
             ownership.history(db.session, actor=current_user, member=member)

@@ -18,6 +18,7 @@ from typing import Any
 
 import werkzeug.exceptions
 from flask import current_app
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from portal.accounts.permissions import Action, can, require
 from portal.audit.services import record
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.events import emit
+from portal.i18n import local_date
 from portal.members.models import Member
 from portal.memberships import ledger
 from portal.memberships.models import (
@@ -172,7 +174,7 @@ def _refuse_unless(membership: Membership, on: date, allowed: frozenset[Membersh
         raise MembershipConflict(
             _l(
                 "The membership is suspended until %(day)s; this is not possible meanwhile.",
-                day=suspended_until(membership, on),
+                day=LazyString(local_date, suspended_until(membership, on)),
             )
         )
     raise MembershipConflict(

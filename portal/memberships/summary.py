@@ -9,6 +9,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from portal.accounts.models import User
+from portal.accounts.permissions import Action, can
+from portal.members.models import Member
 from portal.memberships import ledger, lifecycle, types
 from portal.memberships.models import Membership, MembershipPeriod
 from portal.memberships.policies import RightsAndObligations
@@ -44,7 +47,22 @@ def summarize(session: Session, membership: Membership, on: date | None = None) 
     )
 
 
-def summary_for_member(session: Session, member: object) -> Summary | None:
-    """The summary of a member's current membership, None when it holds none."""
-    membership = lifecycle.current_membership(session, member)  # type: ignore[arg-type]
-    return summarize(session, membership) if membership is not None else None
+@dataclass(frozen=True)
+class MemberPanel:
+    """The membership panel of a member's page: what ``viewer`` may see and do."""
+
+    summary: Summary | None
+    may_apply: bool
+
+
+def member_panel(session: Session, *, viewer: User, member: Member) -> MemberPanel | None:
+    """R15: the member's own membership for the member and for staff who may read
+    memberships of its store; None for anyone else (the panel is not shown)."""
+    own = member.user_id == viewer.id
+    if not (own or can(viewer, Action.VIEW_MEMBERSHIP, member)):
+        return None
+    membership = lifecycle.current_membership(session, member)
+    summary = summarize(session, membership) if membership is not None else None
+    free = summary is None or summary.status not in lifecycle.LIVE
+    may_apply = free and (own or can(viewer, Action.APPLY_MEMBERSHIP, member))
+    return MemberPanel(summary, may_apply)

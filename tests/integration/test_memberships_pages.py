@@ -141,3 +141,32 @@ def test_types_admin_creates_a_type_with_its_own_terms(client, login, admin, dum
     assert "exchange.special" in listing
     wrong = client.post("/memberships/types/new", data={"code": "x y", "store_id": dummy_store.id})
     assert wrong.status_code == 422
+
+
+def test_r18_member_page_marks_the_rights_suspended_until_the_end_date(
+    client, login, db_session, admin, dummy_store, member, store_manager, compliance, finance
+):
+    from datetime import date
+
+    from portal.memberships.testing import active_membership
+
+    mtype = dummy_type(db_session, admin=admin, store=dummy_store)
+    membership = active_membership(
+        db_session, member=member, mtype=mtype, reviewer=store_manager, finance=finance
+    )
+    lifecycle.suspend(
+        db_session,
+        membership,
+        starts_on=date(2026, 11, 23),
+        ends_on=date(2026, 12, 31),
+        actor=compliance,
+        reason="R18",
+        source="notice:HG-2026-000009",
+    )
+    db_session.commit()
+    login(member.user)
+    page = client.get(f"/members/{member.id}").get_data(as_text=True)
+    assert 'data-status="suspended"' in page
+    assert "Suspended until Dec 31, 2026" in page
+    assert "<s>Transfer or end the membership under these rules</s>" in page
+    assert "100,000.00" in page
