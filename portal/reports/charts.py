@@ -5,11 +5,15 @@ from __future__ import annotations
 import sys
 
 import pygal
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from pygal.etree import etree
 from pygal.style import Style
 
+from portal.compliance.catalogue import Measure
+from portal.reports.compliance import CaseReport, Month, WeekCount
 from portal.reports.services import SlaReport
 
 # pygal appends a legacy import hook (for its optional map plugins, unused here) to
@@ -24,30 +28,52 @@ _STYLE = Style(
 )
 
 
+#: R18: the ladder from green (oral warning) to dark red (referral)
+_LADDER_STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    font_family="system-ui, sans-serif",
+    colors=("#2f6f4f", "#6b8e23", "#c4a717", "#c47f17", "#b03a2e", "#7d3c98", "#4a235a"),
+)
+
+
 def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
-def sla_chart(report: SlaReport) -> Markup:
-    """R5: share decided within the SLA, and median / 90th-percentile hours, per row.
+def _chart(
+    kind: type[pygal.graph.graph.Graph], *, title: str, no_data: str, bars: int, **options: object
+) -> pygal.graph.graph.Graph:
+    """A chart in the portal's look.
 
     ``js=[]`` drops pygal's tooltip script (the CSP allows no script); the SVG is built by
     pygal's XML writer, which escapes every label, so it is embedded as it comes.
     """
-    chart = pygal.Bar(
+    return kind(
         js=[],
-        style=_STYLE,
+        style=options.pop("style", _STYLE),
         width=800,
         height=360,
         legend_at_bottom=True,
-        x_label_rotation=20 if len(report.rows) > 6 else 0,
+        x_label_rotation=20 if bars > 6 else 0,
         truncate_label=24,
         print_values=False,
         disable_xml_declaration=True,
         explicit_size=False,
         show_y_guides=True,
-        no_data_text=_("No decisions in this period"),
+        no_data_text=no_data,
+        title=title,
+        **options,
+    )
+
+
+def sla_chart(report: SlaReport) -> Markup:
+    """R5: share decided within the SLA, and median / 90th-percentile hours, per row."""
+    chart = _chart(
+        pygal.Bar,
         title=_("Time to decision and share within the SLA"),
+        no_data=_("No decisions in this period"),
+        bars=len(report.rows),
     )
     rows = [row for row in report.rows if row.decided]  # a chart of decisions only
     chart.x_labels = [row.label for row in rows]
@@ -57,6 +83,48 @@ def sla_chart(report: SlaReport) -> Markup:
         chart.add(
             _("90th percentile (hours)"), [_hours(r.p90_seconds) for r in rows], secondary=True
         )
+    return Markup(without_scripts(chart))  # noqa: S704 - serialized by the XML writer
+
+
+def month_label(month: Month) -> str:
+    """A month as its reader writes it ("Nov 2026", "2026年11月")."""
+    return format_skeleton("yMMM", month.first_day, locale=get_locale())
+
+
+def week_label(week: WeekCount) -> str:
+    if week.week is None:
+        return _("Overdue")
+    return _("Week of %(day)s", day=format_skeleton("MMMd", week.week, locale=get_locale()))
+
+
+def measures_chart(report: CaseReport) -> Markup:
+    """R18: the measures decided per month, stacked in ladder order."""
+    chart = _chart(
+        pygal.StackedBar,
+        title=_("Measures decided per month"),
+        no_data=_("No measures decided in this period"),
+        bars=len(report.rows),
+        style=_LADDER_STYLE,
+    )
+    chart.x_labels = [month_label(row.month) for row in report.rows if row.month]
+    if any(report.total.measures.values()):
+        for measure in Measure:
+            chart.add(measure.label, [row.measures[measure] for row in report.rows])
+    return Markup(without_scripts(chart))  # noqa: S704 - serialized by the XML writer
+
+
+def rectifications_chart(weeks: list[WeekCount]) -> Markup:
+    """R19: open rectifications per due week, the overdue ones first."""
+    chart = _chart(
+        pygal.Bar,
+        title=_("Open rectifications by due week"),
+        no_data=_("No open rectifications"),
+        bars=len(weeks),
+        show_legend=False,
+    )
+    chart.x_labels = [week_label(w) for w in weeks]
+    if any(w.count for w in weeks):
+        chart.add(_("Open rectifications"), [w.count for w in weeks])
     return Markup(without_scripts(chart))  # noqa: S704 - serialized by the XML writer
 
 

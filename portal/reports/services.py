@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -114,10 +115,13 @@ class SlaReport:
     total: ReportRow
 
 
-def _scope_stores(session: Session, actor: User, store_id: int | None) -> list[Store]:
-    """Stores whose tasks the actor may count (managers: theirs; head office: all)."""
-    require(actor, Action.VIEW_SLA_REPORT)
-    scope = stores_in_scope(actor, Action.VIEW_SLA_REPORT)
+def scope_stores(
+    session: Session, actor: User, store_id: int | None, action: Action = Action.VIEW_SLA_REPORT
+) -> list[Store]:
+    """Stores whose records the actor may count in a report of ``action`` (managers:
+    theirs; head office: all)."""
+    require(actor, action)
+    scope = stores_in_scope(actor, action)
     query = select(Store).where(Store.is_head_office.is_(False))
     if store_id is not None:
         if scope is not None and store_id not in scope:
@@ -131,8 +135,18 @@ def _scope_stores(session: Session, actor: User, store_id: int | None) -> list[S
     return stores
 
 
-def _in_period(column: object, stores: Iterable[Store], period: Period) -> object:
-    """``column`` within the period, each store measured in its own time zone."""
+class Bounded(Protocol):
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]: ...
+
+
+def in_period(
+    column: object,
+    stores: Iterable[Store],
+    period: Bounded,
+    store_column: object = SlaTask.store_id,
+) -> object:
+    """``column`` within the period, each store (``store_column``) measured in its own
+    time zone."""
     by_zone: dict[str, list[int]] = defaultdict(list)
     for store in stores:
         by_zone[store.timezone].append(store.id)
@@ -140,7 +154,7 @@ def _in_period(column: object, stores: Iterable[Store], period: Period) -> objec
     for zone, ids in sorted(by_zone.items()):
         first, after = period.bounds(ZoneInfo(zone))
         clauses.append(
-            and_(SlaTask.store_id.in_(ids), column >= first, column < after)  # type: ignore[operator]
+            and_(store_column.in_(ids), column >= first, column < after)  # type: ignore[attr-defined,operator]
         )
     return or_(*clauses)
 
@@ -195,7 +209,7 @@ def sla_report(
     pause events; medians and percentiles are computed here so SQLite and PostgreSQL
     answer alike.
     """
-    stores = _scope_stores(session, actor, store_id)
+    stores = scope_stores(session, actor, store_id)
     store_names = {s.id: s.name for s in stores}
     rows: dict[int | None, ReportRow] = {}
     total = ReportRow(None, str(_l("All")))
@@ -209,7 +223,7 @@ def sla_report(
         session.scalars(
             policy_filter(
                 select(SlaTask).where(
-                    _in_period(SlaTask.completed_at, stores, period),
+                    in_period(SlaTask.completed_at, stores, period),
                     SlaTask.state == TaskState.DONE,
                 )
             )
@@ -218,7 +232,7 @@ def sla_report(
     breached = session.execute(
         policy_filter(
             select(SlaTask.store_id, SlaTask.completed_by_id, SlaTask.state).where(
-                _in_period(SlaTask.breached_at, stores, period),
+                in_period(SlaTask.breached_at, stores, period),
                 SlaTask.state != TaskState.CANCELLED,
             )
         )

@@ -29,6 +29,12 @@ def nav_items(user: User | None) -> list[dict[str, Any]]:
     )
     if can(user, Action.LIST_MEMBERS):
         items.append({"label": _("Members"), "url": url_for("members.list_members")})
+    if can(user, Action.VIEW_MEMBERSHIP):
+        items.append({"label": _("Memberships"), "url": url_for("memberships.list_memberships")})
+    if can(user, Action.MANAGE_DEPOSITS):
+        items.append({"label": _("Refunds due"), "url": url_for("memberships.refunds_due")})
+    if can(user, Action.MANAGE_MEMBERSHIP_TYPES):
+        items.append({"label": _("Membership types"), "url": url_for("memberships.list_types")})
     if can(user, Action.START_VIP_FILE):
         items.append({"label": _("VIP files"), "url": url_for("vip.list_files")})
     if may_review(user):
@@ -43,6 +49,8 @@ def nav_items(user: User | None) -> list[dict[str, Any]]:
         items.append({"label": _("Spot checks"), "url": url_for("spotchecks.list_checks")})
     if can(user, Action.VIEW_SLA_REPORT):
         items.append({"label": _("SLA report"), "url": url_for("reports.sla_report")})
+    if can(user, Action.VIEW_COMPLIANCE_REPORT):
+        items.append({"label": _("Compliance report"), "url": url_for("reports.compliance_report")})
     if can(user, Action.VIEW_CATALOGUE):
         items.append(
             {"label": _("Violation catalogue"), "url": url_for("compliance.show_catalogue")}
