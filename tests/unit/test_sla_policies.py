@@ -50,7 +50,13 @@ def test_a_policy_without_a_deadline_step_still_records_the_breach():
 
 def test_plugins_add_policies():
     table = build_policy_table([("renovation", REPAIR)], None, None)
-    assert set(table.policies) == {"vip_review", "account_opening", "renovation_repair"}
+    assert set(table.policies) == {
+        "vip_review",
+        "account_opening",
+        "compliance_rectification",
+        "membership_application",
+        "renovation_repair",
+    }
 
 
 def test_a_taken_key_is_refused(caplog):
