@@ -35,13 +35,14 @@ run: translations
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # pytest-xdist: one worker per core, at most 8 (each starts its own PostgreSQL cluster and
-# browser); loadgroup keeps an xdist_group's tests on one worker. TEST_WORKERS=0: one process.
+# browser). --dist load hands out tests in collection order, so a worker migrates SQLite once
+# and PostgreSQL once; grouping by file would migrate both per file. TEST_WORKERS=0: serial.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
 
 test: $(VENV)/.installed-dev translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist load
 
 $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -e ".[dev,bench]"

@@ -6,6 +6,10 @@ plugin branch); one open store and one admin are created through the services, a
 operator would at the shell. Playwright drives ``/usr/bin/chromium``; it never downloads a
 browser. ``live_data`` builds further data through the services; ``log_in(page, login)``
 logs a page in. Mark journeys ``@pytest.mark.e2e``.
+
+Under pytest-xdist every worker serves its own copy on its own port and drives its own
+browser, so a journey must build all the data it needs: the journey that made some other
+data may be running on another worker.
 """
 
 from __future__ import annotations

@@ -59,7 +59,10 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
+    """Each test that uses the database runs once on SQLite and once on PostgreSQL.
+
+    Both are per pytest-xdist worker: the SQLite file lies in the worker's own temporary
+    directory, and every worker starts its own PostgreSQL cluster."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'portal.db'}"
     return request.getfixturevalue("postgres_url")

@@ -5,9 +5,9 @@ below see on their path, so the rest of the suite never meets it. Then the porta
 set up from scratch, lists it, migrates its branch, runs its command, and the plugin's own
 tests run with the portal's fixtures, on SQLite and PostgreSQL.
 
-The example is compiled and built from a copy, so that two test runs (or two pytest-xdist
-workers) never write into ``examples/`` at once; both tests run on one worker, which
-installs it once.
+The example is compiled and built from a copy of its own, so that two test runs (or two
+pytest-xdist workers, each running one of the tests below) never write into ``examples/``
+or into each other's build at once.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "winelist"
 BIN = Path(sys.executable).parent
-
-pytestmark = pytest.mark.xdist_group("example-plugin")
 
 
 def _run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
