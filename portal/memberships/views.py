@@ -176,6 +176,11 @@ def application_queue() -> str:
 def show_membership(membership_id: int) -> str:
     """Status, period, terms, the events timeline, the ledger and the refund schedule."""
     membership = _load(membership_id)
+    form = ReceiptForm() if can(current_user, Action.MANAGE_DEPOSITS, membership) else None
+    return _render_show(membership, form)
+
+
+def _render_show(membership: Membership, receipt_form: ReceiptForm | None) -> str:
     summary = summarize(db.session, membership)
     return render_template(
         "memberships/show.html",
@@ -184,9 +189,7 @@ def show_membership(membership_id: int) -> str:
         entries=ledger.entries_of(db.session, membership),
         task=lifecycle.application_task(db.session, membership),
         actions=_offered(membership, summary.status),
-        receipt_form=ReceiptForm()
-        if can(current_user, Action.MANAGE_DEPOSITS, membership)
-        else None,
+        receipt_form=receipt_form,
         is_holder=lifecycle.is_holder(current_user, membership),
     )
 
@@ -411,17 +414,7 @@ def record_receipt(membership_id: int) -> str | Response | tuple[str, int]:
             return _show(membership)
     else:
         status = 422
-    summary = summarize(db.session, membership)
-    return render_template(
-        "memberships/show.html",
-        m=membership,
-        summary=summary,
-        entries=ledger.entries_of(db.session, membership),
-        task=lifecycle.application_task(db.session, membership),
-        actions=_offered(membership, summary.status),
-        receipt_form=form,
-        is_holder=lifecycle.is_holder(current_user, membership),
-    ), status
+    return _render_show(membership, form), status
 
 
 # --- finance ----------------------------------------------------------------------------------
