@@ -6,6 +6,8 @@ freeze or advance time without patching ``datetime``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -44,3 +46,21 @@ def now() -> datetime:
     if has_app_context():
         return current_app.extensions.get("portal.clock", _SYSTEM).now()
     return _SYSTEM.now()
+
+
+@contextmanager
+def frozen_from(at: datetime) -> Iterator[FrozenClock]:
+    """Run a block on a clock frozen at ``at``, which the block moves on (demo data that
+    happened in the past), then give the app back exactly the clock it had: ``make run``
+    goes on in real time."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    original = app.extensions.get("portal.clock")
+    frozen = FrozenClock(at)
+    app.extensions["portal.clock"] = frozen
+    try:
+        yield frozen
+    finally:
+        if original is None:
+            app.extensions.pop("portal.clock", None)
+        else:
+            app.extensions["portal.clock"] = original

@@ -427,12 +427,8 @@ class _Demo:
 
 def load_demo_data(session: Session) -> None:
     """Load the demo into an empty database (``flask portal setup`` commits)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    original = app.extensions.get("portal.clock")
     now = clock.now()
-    frozen = FrozenClock(now - timedelta(days=45))
-    app.extensions["portal.clock"] = frozen
-    try:
+    with clock.frozen_from(now - timedelta(days=45)) as frozen:
         demo = _Demo(session, frozen, now)
         _people(demo)
         _ownership(demo)
@@ -444,15 +440,9 @@ def load_demo_data(session: Session) -> None:
         _inbox(demo)
         demo.run()
         _background_members(demo)
-    finally:
-        # `make run` must go on in real time: put back exactly the object create_app set
-        if original is None:
-            app.extensions.pop("portal.clock", None)
-        else:
-            app.extensions["portal.clock"] = original
     session.flush()
     # the verticals add theirs on top, in real time, through their own services
-    app.extensions["portal.plugins"].caller("portal_demo_data")(session=session)
+    current_app.extensions["portal.plugins"].caller("portal_demo_data")(session=session)
 
 
 def _people(demo: _Demo) -> None:

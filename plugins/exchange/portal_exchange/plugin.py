@@ -9,6 +9,7 @@ refund policy (R16); the about page shows them. Its hooks are the entry point
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, render_template
 from flask_login import current_user
@@ -17,6 +18,7 @@ from portal import hookimpl
 from portal.accounts.permissions import Action, can
 from portal.compliance.catalogue import Violation
 from portal.memberships.policies import RefundPolicy, RightsAndObligations
+from portal_exchange import demo
 from portal_exchange.catalogue import CATALOGUE
 from portal_exchange.membership import MEMBER, REFUND_POLICY, RIGHTS_AND_OBLIGATIONS
 
@@ -65,3 +67,10 @@ def portal_refund_policy(membership_type: str, ended_by: str) -> RefundPolicy | 
     """R16: 40% after four months, 60% after six, however the membership ended; the fees
     are kept on revocation."""
     return REFUND_POLICY if membership_type == MEMBER else None
+
+
+@hookimpl
+def portal_demo_data(session: Any) -> None:
+    """The membership department JY01 with six member firms, their memberships, deposits,
+    refunds, cases and notices (see portal_exchange.demo)."""
+    demo.add_demo_data(session)
