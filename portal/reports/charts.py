@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 import pygal
@@ -86,6 +87,12 @@ def sla_chart(report: SlaReport) -> Markup:
     return Markup(without_scripts(chart))  # noqa: S704 - serialized by the XML writer
 
 
+def _count_axis(chart: pygal.graph.graph.Graph, top: int) -> None:
+    """Whole numbers on the y axis of a chart of counts (pygal would tick 0.2, 0.4 ...)."""
+    step = max(1, math.ceil(top / 8))
+    chart.y_labels = list(range(0, top + step, step))
+
+
 def month_label(month: Month) -> str:
     """A month as its reader writes it ("Nov 2026", "2026年11月")."""
     return format_skeleton("yMMM", month.first_day, locale=get_locale())
@@ -110,6 +117,7 @@ def measures_chart(report: CaseReport) -> Markup:
     if any(report.total.measures.values()):
         for measure in Measure:
             chart.add(measure.label, [row.measures[measure] for row in report.rows])
+        _count_axis(chart, max(sum(row.measures.values()) for row in report.rows))
     return Markup(without_scripts(chart))  # noqa: S704 - serialized by the XML writer
 
 
@@ -125,6 +133,7 @@ def rectifications_chart(weeks: list[WeekCount]) -> Markup:
     chart.x_labels = [week_label(w) for w in weeks]
     if any(w.count for w in weeks):
         chart.add(_("Open rectifications"), [w.count for w in weeks])
+        _count_axis(chart, max(w.count for w in weeks))
     return Markup(without_scripts(chart))  # noqa: S704 - serialized by the XML writer
 
 

@@ -38,7 +38,7 @@ DEFAULT_MONTHS = 12
 #: a longer period is refused (the figures are computed per request)
 MAX_MONTHS = 36
 
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 #: the kinds of row the case report's query yields besides the measures
 _OPENED = "opened"
 _DECIDED = "decided"
@@ -52,7 +52,7 @@ class Month:
     month: int
 
     def __post_init__(self) -> None:
-        if not (1 <= self.year <= 9998 and 1 <= self.month <= 12):
+        if not (1 <= self.year <= 9999 and 1 <= self.month <= 12):
             raise ValueError(f"no month {self.year}-{self.month}")
 
     @classmethod
@@ -79,12 +79,10 @@ class Month:
 def parse_month(text: str) -> Month:
     """``YYYY-MM`` as a Month; a ValueError carries the translated message otherwise."""
     match = _MONTH.fullmatch(text.strip())
-    try:
-        if match is None:
-            raise ValueError(text)
-        return Month(int(match[1]), int(match[2]))
-    except ValueError:
-        raise ValueError(str(_l("Enter a month as YYYY-MM, e.g. 2026-11."))) from None
+    # years 1900 .. 9998: the period's bounds in any zone stay within datetime's range
+    if match is None or not (1900 <= int(match[1]) <= 9998 and 1 <= int(match[2]) <= 12):
+        raise ValueError(str(_l("Enter a month as YYYY-MM, e.g. 2026-11.")))
+    return Month(int(match[1]), int(match[2]))
 
 
 def month_of(at: datetime, zone: ZoneInfo) -> Month:

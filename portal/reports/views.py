@@ -166,7 +166,7 @@ def days_left(item: compliance.OpenRectification) -> str:
     if item.days_left > 0:
         return ngettext("%(num)d day left", "%(num)d days left", item.days_left)
     if item.days_left == 0:
-        return _("Due today")
+        return _("Last day today")
     return ngettext("Overdue by %(num)d day", "Overdue by %(num)d days", -item.days_left)
 
 

@@ -203,7 +203,7 @@ def test_r18_page_csv_and_api_give_the_same_figures(login, client, api_token, da
     assert "<script" not in page
     assert "Suspension of the membership" in page
     assert "Overdue by 3 days" in page
-    assert "Due today" in page
+    assert "Last day today" in page
     assert "9 days left" in page
     assert dataset["c"].number in page
 

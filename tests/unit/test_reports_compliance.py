@@ -100,8 +100,17 @@ def test_r18_periods_of_at_most_36_months():
 
 def test_r18_months_are_written_yyyy_mm():
     assert parse_month(" 2026-02 ") == Month(2026, 2)
-    assert str(Month(987, 3)) == "0987-03"
-    for wrong in ("2026-13", "2026-00", "2026-1", "26-01", "2026/01", "0000-01", "abc", ""):
+    assert str(Month(2026, 3)) == "2026-03"
+    for wrong in (
+        "2026-13",
+        "2026-00",
+        "2026-1",
+        "26-01",
+        "2026/01",
+        "0001-01",
+        "\u0662\u0660\u0662\u0666-01",
+        "",
+    ):
         with pytest.raises(ValueError, match="YYYY-MM"):
             parse_month(wrong)
 
@@ -159,7 +168,7 @@ def test_r19_days_left_or_overdue(babel_app):
 
     assert days_left(item(1)) == "1 day left"
     assert days_left(item(9)) == "9 days left"
-    assert days_left(item(0)) == "Due today"
+    assert days_left(item(0)) == "Last day today"
     assert days_left(item(-3)) == "Overdue by 3 days"
     assert item(-1).overdue
     assert not item(0).overdue
