@@ -114,11 +114,16 @@ def default_months(today: date) -> MonthPeriod:
 
 
 def check_months(first: Month | None, last: Month | None, today: date) -> MonthPeriod:
-    """The months asked for, defaults filled in (a missing end: ``DEFAULT_MONTHS`` after
-    the start, at most this month); a reversed or over-long period is refused on ``to``."""
+    """The months asked for, defaults filled in (without an end: ``DEFAULT_MONTHS`` from
+    the start, but not past this month; without a start: ``DEFAULT_MONTHS`` up to the end);
+    a reversed or over-long period is refused on ``to``."""
     default = default_months(today)
     if last is None:
-        last = default.last if first is None else max(first, min(first.shifted(11), default.last))
+        last = (
+            default.last
+            if first is None
+            else max(first, min(first.shifted(DEFAULT_MONTHS - 1), default.last))
+        )
     period = MonthPeriod(first or last.shifted(1 - DEFAULT_MONTHS), last)
     if period.last < period.first:
         raise ValidationFailed.single("to", _l("The last month is before the first month."))
