@@ -132,7 +132,11 @@ def rectifications_chart(weeks: list[WeekCount]) -> Markup:
     )
     chart.x_labels = [week_label(w) for w in weeks]
     if any(w.count for w in weeks):
-        chart.add(_("Open rectifications"), [w.count for w in weeks])
+        overdue, *later = weeks  # the overdue bar in the ladder's red
+        chart.add(
+            _("Open rectifications"),
+            [{"value": overdue.count, "color": "#b03a2e"}, *(w.count for w in later)],
+        )
         _count_axis(chart, max(w.count for w in weeks))
     return Markup(without_scripts(chart))  # noqa: S704 - serialized by the XML writer
 
