@@ -109,9 +109,11 @@ def _init_extensions(app: Flask, plugins: PluginManager) -> None:
     app.extensions["portal.migration_dirs"] = plugins.contributions("portal_migration_dirs")
     login_manager.init_app(app)
     csrf.init_app(app)
-    translation_dirs = [str(translations_dir())]
-    # every loaded plugin's, disabled ones too: catalogs cannot be added later
-    translation_dirs += plugins.contributions("portal_translation_dirs")
+    # every loaded plugin's, disabled ones too: catalogs cannot be added later. Catalogs
+    # are merged in order, the later winning a msgid both translate: the core's comes
+    # last, so a plugin's wording never changes the core's pages.
+    translation_dirs = plugins.contributions("portal_translation_dirs")
+    translation_dirs.append(str(translations_dir()))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
     babel.init_app(
         app,

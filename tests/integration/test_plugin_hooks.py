@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 from flask import Flask
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from portal import hookimpl
@@ -34,6 +36,10 @@ from portal.sla.runner import run_once
 from portal.testing.fixtures import PASSWORD, make_app
 from portal.vip import services as vip
 from portal.vip.testing import dummy_customer, dummy_vip_file
+
+RENOVATION_TRANSLATIONS = (
+    Path(__file__).parents[2] / "plugins/renovation/portal_renovation/translations"
+)
 
 
 def _disable(db_session: Any, name: str) -> None:
@@ -388,3 +394,13 @@ def test_a_missed_review_deadline_reaches_plugins_as_sla_breached(
     assert breached[0].data["store_id"] == dummy_store.id
     run_once()
     assert len([e for e in listener.heard if e.name == "sla.breached"]) == 1
+
+
+def test_the_cores_wording_wins_where_a_plugin_translates_the_same_message(app):
+    """Catalogs merge into one: the renovation plugin says 单据 for "Case" on its tracking
+    sheets, the core 案件 for compliance cases; the core's pages keep the core's word."""
+    with (RENOVATION_TRANSLATIONS / "zh_Hans/LC_MESSAGES/messages.po").open("rb") as po:
+        plugin_catalog = read_po(po)
+    assert plugin_catalog["Case"].string == "单据"
+    with app.test_request_context(), force_locale("zh_Hans"):
+        assert gettext("Case") == "案件"

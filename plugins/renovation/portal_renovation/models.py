@@ -94,7 +94,7 @@ LABELS: dict[StrEnum, Any] = {
     Severity.MINOR: _l("Minor"),
     Severity.NORMAL: _l("Normal"),
     Severity.SERIOUS: _l("Serious"),
-    CaseState.OPEN: _l("Open"),
+    CaseState.OPEN: _l("In progress"),
     CaseState.ROUTED: _l("Routed"),
     CaseState.CLOSED: _l("Closed, revisit due"),
     CaseState.REVISITED: _l("Revisited"),
@@ -319,7 +319,7 @@ LABELS.update(
         CustomerClass.C: _l("C (twice a year)"),
         FollowUpChannel.CALL: _l("Call"),
         FollowUpChannel.VISIT: _l("Visit"),
-        FollowUpChannel.MESSAGE: _l("Message"),
+        FollowUpChannel.MESSAGE: _l("Text or WeChat message"),
     }
 )
 

@@ -79,7 +79,7 @@ def portal_dashboard_items(user: Any) -> list[dict[str, Any]]:
             {
                 "label": _("Cases waiting on me"),
                 "url": mine,
-                "counts": [(_("Open"), waiting, mine)],
+                "counts": [(_("In progress"), waiting, mine)],
             }
         )
         items.append(
@@ -98,7 +98,7 @@ def portal_dashboard_items(user: Any) -> list[dict[str, Any]]:
             {
                 "label": _("Serious cases still open"),
                 "url": url,
-                "counts": [(_("Open"), _capped(serious), url)],
+                "counts": [(_("In progress"), _capped(serious), url)],
             }
         )
     if can(user, p.FOLLOW_UP):

@@ -223,7 +223,7 @@ def test_the_manager_sees_serious_cases_still_open(client, login, store_manager,
     login(store_manager)
     body = client.get("/home", headers=EN).get_data(as_text=True)
     assert "Serious cases still open" in body
-    assert "Open: 1" in body
+    assert "In progress: 1" in body
 
 
 def test_head_office_reads_the_case_list_in_the_same_queries_however_many_stores(
