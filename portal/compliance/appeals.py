@@ -22,7 +22,7 @@ from portal.accounts.models import User
 from portal.accounts.permissions import Action, can, require
 from portal.audit.services import record
 from portal.compliance import messages
-from portal.compliance.cases import Errors, add_event, clean_text, raise_errors
+from portal.compliance.cases import Errors, add_event, clean_text, in_scope, raise_errors
 from portal.compliance.catalogue import Measure
 from portal.compliance.models import Appeal, AppealState, DecidedMeasure, Notice
 from portal.compliance.notices import is_addressee, may_read, within_appeal_window
@@ -211,6 +211,12 @@ def appeal_queue(
     session: Session, *, actor: User, cursor: str | None = None, limit: int = 25
 ) -> Page[Appeal]:
     """Appeals waiting for a decision, the oldest first."""
-    require(actor, Action.DECIDE_APPEAL)
-    query = select(Appeal).where(Appeal.state == AppealState.LODGED)
+    query = (
+        select(Appeal)
+        .join(Notice, Notice.id == Appeal.notice_id)
+        .where(
+            Appeal.state == AppealState.LODGED,
+            in_scope(actor, Action.DECIDE_APPEAL, Notice.store_id),
+        )
+    )
     return paginate(session, query, order=APPEAL_ORDER, cursor=cursor, limit=limit)

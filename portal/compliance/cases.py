@@ -19,13 +19,13 @@ from pathlib import PurePath
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.accounts.models import User
-from portal.accounts.permissions import Action, can, require
+from portal.accounts.permissions import Action, can, require, stores_in_scope
 from portal.audit.services import record
 from portal.compliance import services as catalogue
 from portal.compliance.catalogue import Violation, ViolationKind
@@ -38,7 +38,7 @@ from portal.compliance.models import (
     ComplianceCase,
 )
 from portal.compliance.settings import department
-from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from portal.events import emit
 from portal.i18n import zone_of
 from portal.idempotency import check_key
@@ -224,8 +224,21 @@ class CaseFilter:
     kind: ViolationKind | None = None
 
 
-def _filtered(flt: CaseFilter) -> Select[tuple[ComplianceCase]]:
-    query = select(ComplianceCase)
+def in_scope(actor: User, action: Action, column: Any) -> Any:
+    """The condition limiting ``column`` (a store id) to the stores the actor may take
+    ``action`` in (True for every store); PermissionDenied for someone with none."""
+    scope = stores_in_scope(actor, action)
+    if scope is None:
+        return true()
+    if not scope:
+        raise PermissionDenied(_l("You are not allowed to do this."))
+    return column.in_(scope)
+
+
+def _filtered(actor: User, flt: CaseFilter) -> Select[tuple[ComplianceCase]]:
+    query = select(ComplianceCase).where(
+        in_scope(actor, Action.VIEW_CASES, ComplianceCase.store_id)
+    )
     if flt.state is not None:
         query = query.where(ComplianceCase.state == flt.state)
     if flt.member_id is not None:
@@ -245,9 +258,9 @@ def list_cases(
     cursor: str | None = None,
     limit: int = 25,
 ) -> Page[ComplianceCase]:
-    """Cases filtered by state, member and violation kind, one keyset page at a time."""
-    require(actor, Action.VIEW_CASES)
-    return paginate(session, _filtered(flt), order=SORTS[sort], cursor=cursor, limit=limit)
+    """Cases of the actor's stores filtered by state, member and violation kind, one keyset
+    page at a time."""
+    return paginate(session, _filtered(actor, flt), order=SORTS[sort], cursor=cursor, limit=limit)
 
 
 # --- opening --------------------------------------------------------------------------------
@@ -311,8 +324,9 @@ def open_case(
             return existing
     errors: Errors = {}
     member = session.get(Member, data.member_id) if data.member_id else None
-    if member is None:
+    if member is None or not can(actor, Action.MANAGE_CASES, member):
         errors["member_id"] = [_l("No member has this number.")]
+        member = None
     violations = _cited(errors, data.codes)
     subject = clean_text(errors, "subject", data.subject, 200)
     description = clean_text(errors, "description", data.description, 4000)

@@ -27,7 +27,8 @@ from portal.web.forms import PortalForm
 
 
 class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes."""
+    """Several choices as a list of checkboxes. No ``required`` flag: a browser would then
+    ask for every box; the service says when none is ticked."""
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -71,7 +72,7 @@ class CaseForm(PortalForm):
     member_id = IntegerField(
         _l("Member number"), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
     )
-    codes = CheckboxesField(_l("Violations"), validators=[DataRequired()])
+    codes = CheckboxesField(_l("Violations"))
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
     description = _text(_l("What was found"), 4000, rows=6)
     illicit_gain = StringField(_l("Illicit gain (yuan)"), validators=[Optional(), Length(max=20)])
@@ -89,7 +90,7 @@ class ReasonForm(PortalForm):
 
 
 class DecisionForm(PortalForm):
-    measures = CheckboxesField(_l("Measures"), validators=[DataRequired()])
+    measures = CheckboxesField(_l("Measures"))
     reasons = _text(_l("Reasons (printed on the notice)"), 4000, rows=5)
     override_reason = TextAreaField(
         _l("Why other measures than the proposal"),

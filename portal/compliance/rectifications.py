@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.accounts.models import User
-from portal.accounts.permissions import Action, require
+from portal.accounts.permissions import Action
 from portal.compliance.cases import (
     Errors,
     add_event,
     audit,
     clean_text,
+    in_scope,
     raise_errors,
     require_active,
     require_manager,
@@ -175,11 +176,14 @@ def record_outcome(
 
 def open_rectifications(session: Session, *, actor: User, limit: int = 100) -> list[Rectification]:
     """Rectifications waiting for their outcome, the earliest deadline first."""
-    require(actor, Action.VIEW_CASES)
     return list(
         session.scalars(
             select(Rectification)
-            .where(Rectification.state == RectificationState.OPEN)
+            .join(Notice, Notice.id == Rectification.notice_id)
+            .where(
+                Rectification.state == RectificationState.OPEN,
+                in_scope(actor, Action.VIEW_CASES, Notice.store_id),
+            )
             .order_by(Rectification.due_at, Rectification.id)
             .limit(limit)
         )

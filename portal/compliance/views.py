@@ -33,7 +33,7 @@ from portal.compliance.forms import (
 )
 from portal.compliance.models import CaseState, ComplianceCase, Notice
 from portal.documents.pdf import pdf_response
-from portal.errors import Conflict, DomainError
+from portal.errors import Conflict, DomainError, ValidationFailed
 from portal.extensions import db
 from portal.web.forms import PortalForm, show_refusal
 
@@ -209,11 +209,18 @@ def _post_and_back(case: ComplianceCase, act: Callable[[], object], done: str) -
         act()
     except DomainError as exc:
         db.session.rollback()
-        flash(str(exc.message), "error")
+        flash(refusal_text(exc), "error")
     else:
         db.session.commit()
         flash(done, "info")
     return redirect(url_for("compliance.show_case", case_id=case.id))
+
+
+def refusal_text(exc: DomainError) -> str:
+    """What a refusal says, for a flash message: the field messages of a validation."""
+    if isinstance(exc, ValidationFailed):
+        return " ".join(str(m) for messages in exc.errors.values() for m in messages)
+    return str(exc.message)
 
 
 @bp.post("/cases/<int:case_id>/notes")
@@ -437,7 +444,7 @@ def acknowledge(notice_id: int) -> Response:
             notices.acknowledge(db.session, actor=current_user, notice=notice)
         except DomainError as exc:
             db.session.rollback()
-            flash(str(exc.message), "error")
+            flash(refusal_text(exc), "error")
         else:
             db.session.commit()
             flash(_("Receipt acknowledged."), "info")
