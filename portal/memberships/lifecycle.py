@@ -274,6 +274,22 @@ def _audit(
     )
 
 
+def _near(membership: Membership, field: str, day: date, *, back: int, ahead: int = 366) -> date:
+    """``day`` when it lies within ``back`` days before and ``ahead`` days after today (a
+    typo such as 2062 for 2026 is refused, not turned into a period or a refund date)."""
+    now = today(membership)
+    if not now - timedelta(days=back) <= day <= now + timedelta(days=ahead):
+        raise ValidationFailed.single(
+            field,
+            _l(
+                "Pick a day between %(first)s and %(last)s.",
+                first=LazyString(local_date, now - timedelta(days=back)),
+                last=LazyString(local_date, now + timedelta(days=ahead)),
+            ),
+        )
+    return day
+
+
 def _required_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
@@ -349,9 +365,7 @@ def decide(
     if membership.decision is not None:
         raise MembershipConflict(_l("This application was already decided."))
     text = (reason or "").strip() if approve else _required_reason(reason)
-    day = starts_on or today(membership)
-    if day < today(membership) - timedelta(days=31):
-        raise ValidationFailed.single("starts_on", _l("The first period cannot start so long ago."))
+    day = _near(membership, "starts_on", starts_on or today(membership), back=31)
     before = _snapshot(membership)
     task = application_task(session, membership)
     if task is not None:
@@ -430,6 +444,8 @@ def suspend(
     """R18: the membership's rights rest from ``starts_on`` to ``ends_on`` (both included);
     the status says suspended on those days and returns to active by itself afterwards."""
     _require_any(actor, (Action.REVIEW_MEMBERSHIP, Action.MANAGE_CASES), membership)
+    _near(membership, "starts_on", starts_on, back=366)
+    _near(membership, "ends_on", ends_on, back=366, ahead=5 * 366)
     if ends_on < starts_on:
         raise ValidationFailed.single("ends_on", _l("The suspension ends before it starts."))
     text = _required_reason(reason)
@@ -590,6 +606,7 @@ def announce_end(
     if notice.ended_by is EndedBy.MEMBER and membership.end_requested_on is None:
         raise MembershipConflict(_l("The member has not asked to end this membership."))
     first = membership.periods[0].starts_on if membership.periods else today(membership)
+    _near(membership, "announced_on", notice.announced_on, back=366)
     if notice.announced_on < min(first, today(membership)):
         raise ValidationFailed.single(
             "announced_on", _l("The announcement cannot precede the membership.")

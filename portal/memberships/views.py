@@ -16,6 +16,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal.accounts.permissions import Action, can, require, stores_in_scope
+from portal.database import MAX_ID
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.members import services as members
@@ -84,7 +85,7 @@ def my_memberships() -> str:
 def apply() -> str | Response | tuple[str, int]:
     """A member firm applies for itself; staff apply on a member's behalf (?member_id=)."""
     member_id = request.args.get("member_id", type=int) or 0
-    member = db.session.get(Member, member_id)
+    member = db.session.get(Member, member_id) if 0 < member_id <= MAX_ID else None
     if member is None or not (
         member.user_id == current_user.id or can(current_user, Action.VIEW_MEMBER, member)
     ):
@@ -139,8 +140,8 @@ def list_memberships() -> str:
         db.session,
         actor=current_user,
         status=MembershipStatus(status) if status in set(MembershipStatus) else None,
-        type_id=form.type_id.data or None,
-        store_id=form.store_id.data or None,
+        type_id=None if form.type_id.errors else form.type_id.data or None,
+        store_id=None if form.store_id.errors else form.store_id.data or None,
         sort=listing.MembershipSort(sort)
         if sort in set(listing.MembershipSort)
         else listing.MembershipSort.APPLIED,

@@ -25,6 +25,8 @@ from portal.members.models import (
     OwnershipConflict,
     ReferrerAssignment,
 )
+from portal.memberships import lifecycle as memberships
+from portal.memberships.testing import active_membership, dummy_type
 from portal.notifications import services as notifications
 from portal.notifications.models import Channel, Notification
 from portal.openings import services as openings
@@ -121,6 +123,10 @@ STAGE_FIELDS = [
     "contact_time",
 ]
 
+MEMBERSHIP_TYPE_FIELDS = [
+    *("code", "store_id", "name_en", "name_zh", "entry_fee", "management_fee"),
+    *("risk_deposit", "period_months", "sla_policy", "is_active", "rights_en", "rights_zh"),
+]
 #: the HTML form routes and their fields (a form posted with unknown fields is also tried);
 #: ``{name}`` in a field name is replaced by that id of the world, as in the URL
 FORMS: dict[str, list[str]] = {
@@ -174,6 +180,13 @@ FORMS: dict[str, list[str]] = {
     # plugins (the registry)
     "/admin/plugins/{plugin}/enable": ["submit"],
     "/admin/plugins/{plugin}/disable": ["submit"],
+    # memberships (R15, R16)
+    "/memberships/apply": ["type_id", "submit"],
+    "/memberships/{membership}/{step}": ["starts_on", "ends_on", "reason", "source", "confirm"],
+    "/memberships/{membership}/receipts": ["kind", "amount", "note", "submit"],
+    "/memberships/refunds/{entry}/paid": ["confirm", "submit"],
+    "/memberships/types/new": MEMBERSHIP_TYPE_FIELDS,
+    "/memberships/types/{membership_type}": MEMBERSHIP_TYPE_FIELDS,
 }
 #: confirmation forms: posting them does what the button says, so something changes by design
 CONFIRMATIONS = {
@@ -187,6 +200,7 @@ CONFIRMATIONS = {
     "/leave/{leave}/cancel",  # cancels the leave period
     "/admin/plugins/{plugin}/enable",  # enables the plugin (it already is)
     "/admin/plugins/{plugin}/disable",  # disables the plugin
+    "/memberships/refunds/{entry}/paid",  # marks the refund paid
 }
 
 #: who fills in each form, and where (``{name}`` as in FORMS): (form, person, url). The hostile
@@ -430,6 +444,22 @@ def world(
         user=admin,
         channels=[Channel.PORTAL],
     )
+    # R16: the member's membership, revoked with its deposit held: a refund tranche to pay
+    revoked = active_membership(
+        db_session,
+        member=member,
+        mtype=dummy_type(db_session, admin=admin, store=dummy_store),
+        reviewer=store_manager,
+        finance=make_user("finance", Role.FINANCE),
+    )
+    tranche, *_rest = memberships.revoke(
+        db_session,
+        revoked,
+        announced_on=START.date(),
+        actor=store_manager,
+        reason="R21",
+        source="test",
+    )
     db_session.commit()
     task = vip.task_of(db_session, file)
     ids = {
@@ -458,6 +488,10 @@ def world(
         "li": li.id,
         "manager": store_manager.id,
         "plugin": "restaurant",  # a bundled plugin; a name, not an id
+        "membership": revoked.id,
+        "step": "suspend",
+        "entry": tranche.id,
+        "membership_type": revoked.type_id,
     }
     ids.update({argument: ids[name] for argument, name in _ID_NAMES.items()})
     people = {
@@ -586,6 +620,10 @@ _ID_NAMES = {
     "leave_id": "leave",
     "task_id": "task",
     "name": "plugin",
+    "membership_id": "membership",
+    "step_name": "step",
+    "entry_id": "entry",
+    "type_id": "membership_type",
 }
 
 

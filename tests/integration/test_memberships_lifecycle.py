@@ -122,3 +122,28 @@ def test_transfer_keeps_the_old_holder_in_the_events(
     )
     assert membership.member_id == other.id
     assert (event.member_id, event.other_member_id) == (old, other.id)
+
+
+def test_of_two_reviewers_deciding_at_once_the_second_gets_409(
+    db_session, member, mtype, store_manager
+):
+    from sqlalchemy import update
+
+    from portal.memberships.models import Membership
+
+    membership = lifecycle.apply(
+        db_session, actor=member.user, member=member, membership_type=mtype
+    )
+    db_session.commit()
+    assert membership.version == 1  # this reviewer opened it
+    # the other reviewer's approval lands between this one's read and write
+    db_session.execute(
+        update(Membership)
+        .where(Membership.id == membership.id)
+        .values(version=2)
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(werkzeug.exceptions.Conflict):
+        lifecycle.decide(db_session, actor=store_manager, membership=membership, approve=True)
+    db_session.rollback()
+    assert membership.decision is None
