@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.memberships.ledger import balance
@@ -21,6 +21,7 @@ def line(id_: int, kind: EntryKind, amount: Decimal, **fields) -> LedgerEntry:
     return LedgerEntry(id=id_, kind=kind, amount=amount, **fields)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a shared CI machine
 @given(deposit=fen, offset_share=st.integers(0, 100), pay_first=st.booleans())
 def test_r16_held_deposit_is_received_minus_paid_offset_and_comes_to_zero_when_all_is_paid(
     deposit, offset_share, pay_first

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.memberships.status import Facts, MembershipStatus, Span, compute_status
@@ -26,6 +26,7 @@ def test_r15_statuses_follow_the_decision_the_period_and_the_end():
     assert compute_status(revoked, date(2026, 6, 1)) is MembershipStatus.REVOKED
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a shared CI machine
 @given(on=days, starts=days, length=st.integers(0, 400))
 def test_r18_suspended_exactly_on_the_suspension_days_inside_a_period(on, starts, length):
     suspension = Span(starts, starts + timedelta(days=length))
@@ -38,6 +39,7 @@ def test_r18_suspended_exactly_on_the_suspension_days_inside_a_period(on, starts
         assert status is MembershipStatus.ACTIVE
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a shared CI machine
 @given(on=days, ended_on=days, ended_by=st.sampled_from(["member", "announcement", "revocation"]))
 def test_r21_an_announced_end_wins_from_its_day_on_and_never_before(on, ended_on, ended_by):
     facts = Facts(
