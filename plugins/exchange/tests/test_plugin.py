@@ -9,6 +9,7 @@ def test_plugin_is_discovered_through_its_entry_point(app):
     assert info.version == "0.1.0"
     assert info.hooks == [
         "portal_blueprints",
+        "portal_demo_data",
         "portal_refund_policy",
         "portal_rights_and_obligations",
         "portal_translation_dirs",
