@@ -67,7 +67,29 @@ def work_links(user: User) -> list[dict[str, Any]]:
         links.append({"label": _("Leave and deputies"), "url": url_for("sla.leave_page")})
     if can(user, Action.VIEW_SLA_REPORT):
         links.append({"label": _("Customers per referrer"), "url": url_for("ownership.report")})
+    links += _membership_and_compliance_links(user)
     links.extend(
         current_app.extensions["portal.plugins"].collect("portal_dashboard_items", user=user)
     )
+    return links
+
+
+def _membership_and_compliance_links(user: User) -> list[dict[str, Any]]:
+    """R15-R19: where reviewers, finance and compliance find their queues."""
+    links: list[dict[str, Any]] = []
+    if can(user, Action.REVIEW_MEMBERSHIP):
+        links.append(
+            {
+                "label": _("Membership applications waiting for review"),
+                "url": url_for("memberships.application_queue"),
+            }
+        )
+    if can(user, Action.MANAGE_DEPOSITS):
+        links.append({"label": _("Deposit refunds due"), "url": url_for("memberships.refunds_due")})
+    if can(user, Action.MANAGE_CASES):
+        links.append({"label": _("Compliance cases"), "url": url_for("compliance.list_cases")})
+    if can(user, Action.DECIDE_APPEAL):
+        links.append(
+            {"label": _("Appeals against notices"), "url": url_for("compliance.appeal_queue")}
+        )
     return links

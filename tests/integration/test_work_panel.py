@@ -57,3 +57,20 @@ def test_members_have_no_vip_work_pages(login, member):
     client = login(member.user)
     assert client.get("/vip/review").status_code == 403
     assert client.get("/vip/files").status_code == 403
+
+
+def test_finance_compliance_and_reviewers_find_their_membership_work(
+    login, finance, compliance, hq_service, hq_head
+):
+    """R15-R19: each role is sent to its own queue, and to no one else's."""
+    expected = {
+        finance: ["/memberships/refunds"],
+        compliance: ["/compliance/cases", "/compliance/appeals"],
+        hq_service: ["/memberships/queue"],
+        hq_head: ["/memberships/queue", "/compliance/appeals"],
+    }
+    every = {url for urls in expected.values() for url in urls}
+    for user, urls in expected.items():
+        body = login(user).get("/home").get_data(as_text=True)
+        for url in every:
+            assert (f'href="{url}"' in body) == (url in urls), (user.login, url)
