@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.accounts.models import User
-from portal.accounts.permissions import Action, can, require
+from portal.accounts.permissions import Action, can, require, stores_in_scope
 from portal.audit.services import record
 from portal.compliance import messages
 from portal.compliance.cases import Errors, add_event, clean_text, in_scope, raise_errors
@@ -210,7 +210,10 @@ APPEAL_ORDER = [SortKey(Appeal.lodged_at), SortKey(Appeal.id)]
 def appeal_queue(
     session: Session, *, actor: User, cursor: str | None = None, limit: int = 25
 ) -> Page[Appeal]:
-    """Appeals waiting for a decision, the oldest first."""
+    """Appeals waiting for a decision, the oldest first (404 for those who decide none,
+    like the other queues)."""
+    if stores_in_scope(actor, Action.DECIDE_APPEAL) == set():
+        raise NotFound(_l("Not found."))
     query = (
         select(Appeal)
         .join(Notice, Notice.id == Appeal.notice_id)

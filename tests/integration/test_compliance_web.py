@@ -120,7 +120,7 @@ def test_r18_suspension_asks_for_confirmation_then_the_member_sees_and_acknowled
     client.post("/login", data={"login": member.user.login, "password": PASSWORD})
     own = client.get(f"/members/{member.id}").get_data(as_text=True)
     assert "HG-2026-000001" in own
-    assert "Not acknowledged" in own or "未确认" in own
+    assert "Not acknowledged" in own or "未签收" in own
     page = client.get(f"/compliance/notices/{notice.id}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
