@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import RoleGrant, User
 from portal.accounts.roles import Role
+from portal.compliance import appeals, cases, decisions
 from portal.members import ownership
 from portal.members.models import (
     Member,
@@ -187,6 +188,21 @@ FORMS: dict[str, list[str]] = {
     "/memberships/refunds/{entry}/paid": ["confirm", "submit"],
     "/memberships/types/new": MEMBERSHIP_TYPE_FIELDS,
     "/memberships/types/{membership_type}": MEMBERSHIP_TYPE_FIELDS,
+    # compliance (R17-R21, R25)
+    "/compliance/cases/new": ["member_id", "codes", "subject", "description", "illicit_gain"],
+    "/compliance/cases/{case}/notes": ["text", "submit"],
+    "/compliance/cases/{case}/attachments": ["file"],
+    "/compliance/cases/{case}/investigation": ["submit"],
+    "/compliance/cases/{case}/decision": [
+        *("measures", "reasons", "override_reason", "starts_on", "ends_on"),
+        *("compensation", "offset_deposit", "confirm", "submit"),
+    ],
+    "/compliance/cases/{case}/rectification": ["requirement", "deadline", "submit"],
+    "/compliance/cases/{case}/rectification/outcome": ["rectified", "note", "submit"],
+    "/compliance/cases/{case}/close": ["reason", "submit"],
+    "/compliance/notices/{notice}/acknowledgement": ["submit"],
+    "/compliance/notices/{notice}/appeal": ["grounds", "submit"],
+    "/compliance/appeals/{appeal}": ["outcome", "reasons", "submit"],
 }
 #: confirmation forms: posting them does what the button says, so something changes by design
 CONFIRMATIONS = {
@@ -201,6 +217,8 @@ CONFIRMATIONS = {
     "/admin/plugins/{plugin}/enable",  # enables the plugin (it already is)
     "/admin/plugins/{plugin}/disable",  # disables the plugin
     "/memberships/refunds/{entry}/paid",  # marks the refund paid
+    "/compliance/cases/{case}/investigation",  # starts the investigation
+    "/compliance/notices/{notice}/acknowledgement",  # acknowledges the notice
 }
 
 #: who fills in each form, and where (``{name}`` as in FORMS): (form, person, url). The hostile
@@ -226,6 +244,13 @@ OWNED_FORMS: list[tuple[str, str, str]] = [
     ("/leave", "manager", "/leave"),
     ("/leave/{leave}/cancel", "manager", "/leave/{leave}/cancel"),
     ("/sla/tasks/{task}/reassign", "hq", "/sla/tasks/{task}/reassign"),
+    ("/compliance/cases/new", "compliance", "/compliance/cases/new"),
+    (
+        "/compliance/cases/{case}/decision",
+        "compliance",
+        "/compliance/cases/{compliance_case}/decision",
+    ),
+    ("/compliance/appeals/{appeal}", "hq_head", "/compliance/appeals/{appeal}"),
 ]
 
 LIST_PAGES: dict[str, list[str]] = {
@@ -364,6 +389,8 @@ def world(
     staff,
     store_manager,
     hq_service,
+    hq_head,
+    compliance,
     api_token,
 ):
     """One object of every kind, with the people who act on them: ids for every URL.
@@ -460,6 +487,29 @@ def world(
         reason="R21",
         source="test",
     )
+    # R17-R21: a case against the member, with evidence, decided in a notice it appealed
+    compliance_case = cases.open_case(
+        db_session,
+        actor=compliance,
+        data=cases.NewCase(
+            member_id=member.id, codes=["EX-P01"], subject="开户审核", description="抽查"
+        ),
+    )
+    attachment = cases.add_attachment(
+        db_session,
+        actor=compliance,
+        case=compliance_case,
+        filename="evidence.png",
+        content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+    )
+    cases.add_note(db_session, actor=compliance, case=compliance_case, text="证据")
+    notice = decisions.decide(
+        db_session,
+        actor=compliance,
+        case=compliance_case,
+        data=decisions.DecisionInput(measures=["oral_warning"], reasons="口头警告"),
+    )
+    appeal = appeals.lodge_appeal(db_session, actor=member.user, notice=notice, grounds="不服")
     db_session.commit()
     task = vip.task_of(db_session, file)
     ids = {
@@ -492,6 +542,10 @@ def world(
         "step": "suspend",
         "entry": tranche.id,
         "membership_type": revoked.type_id,
+        "compliance_case": compliance_case.id,
+        "attachment": attachment.id,
+        "notice": notice.id,
+        "appeal": appeal.id,
     }
     ids.update({argument: ids[name] for argument, name in _ID_NAMES.items()})
     people = {
@@ -500,6 +554,8 @@ def world(
         "li": li,
         "manager": store_manager,
         "hq": hq_service,
+        "hq_head": hq_head,
+        "compliance": compliance,
     }
     return {
         "headers": api_token(admin),
@@ -624,6 +680,9 @@ _ID_NAMES = {
     "step_name": "step",
     "entry_id": "entry",
     "type_id": "membership_type",
+    "attachment_id": "attachment",
+    "notice_id": "notice",
+    "appeal_id": "appeal",
 }
 
 
