@@ -49,6 +49,8 @@ def nav_items(user: User | None) -> list[dict[str, Any]]:
         items.append({"label": _("Spot checks"), "url": url_for("spotchecks.list_checks")})
     if can(user, Action.VIEW_SLA_REPORT):
         items.append({"label": _("SLA report"), "url": url_for("reports.sla_report")})
+    if can(user, Action.VIEW_CASES):
+        items.append({"label": _("Compliance cases"), "url": url_for("compliance.list_cases")})
     if can(user, Action.VIEW_COMPLIANCE_REPORT):
         items.append({"label": _("Compliance report"), "url": url_for("reports.compliance_report")})
     if can(user, Action.VIEW_CATALOGUE):

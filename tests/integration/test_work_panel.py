@@ -67,7 +67,7 @@ def test_finance_compliance_and_reviewers_find_their_membership_work(
         finance: ["/memberships/refunds"],
         compliance: ["/compliance/cases", "/compliance/appeals"],
         hq_service: ["/memberships/queue"],
-        hq_head: ["/memberships/queue", "/compliance/appeals"],
+        hq_head: ["/memberships/queue", "/compliance/appeals", "/compliance/cases"],
     }
     every = {url for urls in expected.values() for url in urls}
     for user, urls in expected.items():
