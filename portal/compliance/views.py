@@ -106,8 +106,9 @@ def list_cases() -> str:
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
 def new_case() -> PageResponse:
-    """Open a case against a member, citing catalogue violations."""
-    require(current_user, Action.MANAGE_CASES)
+    """Open a case against a member, citing catalogue violations (404 for those who
+    cannot, like the other work pages)."""
+    require(current_user, Action.MANAGE_CASES, hide=True)
     form = CaseForm()
     form.codes.choices = [
         SelectChoice(v.code, f"{v.code} · {v.title}") for v in services.catalogue()

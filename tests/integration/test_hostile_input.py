@@ -364,7 +364,8 @@ def _snapshot(db_session) -> tuple[Any, ...]:
 
 def _assert_handled(response, *allowed: int) -> None:
     """A 4xx (or one of the ``allowed`` statuses), never a 5xx; scripts never echoed raw."""
-    body = response.get_data(as_text=True)
+    textual = response.mimetype.startswith("text/") or response.mimetype == "application/json"
+    body = response.get_data(as_text=True) if textual else ""  # a notice's PDF is bytes
     assert response.status_code < 500, body[:2000]
     if allowed:
         assert response.status_code in allowed, (response.status_code, body[:2000])
