@@ -19,7 +19,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from portal import clock, events
 from portal.accounts.models import RoleGrant, User
@@ -868,8 +868,30 @@ class QueueItem:
     bucket: Bucket
 
 
-def _queue_query(session: Session, actor: User, now: datetime) -> Any:
-    stores = sla.decidable_stores(session, actor, now=now)
+@dataclass(frozen=True)
+class QueueScope:
+    """Who may decide which files, worked out once for a page and its tab counts: the
+    grants, leave and deputies behind it cost several queries (R5)."""
+
+    actor_id: int
+    now: datetime
+    #: the stores holding a task the actor may decide; None: every store
+    stores: set[int] | None
+    decidable: Any
+
+
+def queue_scope(session: Session, actor: User, now: datetime | None = None) -> QueueScope:
+    """The actor's review scope at ``now`` (default: the clock's now)."""
+    now = now or clock.now()
+    return QueueScope(
+        actor_id=actor.id,
+        now=now,
+        stores=sla.decidable_stores(session, actor, now=now),
+        decidable=sla.decidable(session, actor, now=now),
+    )
+
+
+def _queue_query(scope: QueueScope) -> Any:
     query = (
         select(SlaTask)
         .join(
@@ -880,12 +902,12 @@ def _queue_query(session: Session, actor: User, now: datetime) -> Any:
             SlaTask.policy == POLICY,
             SlaTask.state == TaskState.OPEN,
             VipFile.status == VipStatus.SUBMITTED,
-            VipFile.referrer_id != actor.id,  # four eyes (require_decider)
-            sla.decidable(session, actor, now=now),
+            VipFile.referrer_id != scope.actor_id,  # four eyes (require_decider)
+            scope.decidable,
         )
     )
-    if stores is not None:
-        query = query.where(SlaTask.store_id.in_(sorted(stores)))
+    if scope.stores is not None:
+        query = query.where(SlaTask.store_id.in_(sorted(scope.stores)))
     return query
 
 
@@ -906,11 +928,14 @@ def review_queue(
     bucket: Bucket = Bucket.ALL,
     cursor: str | None = None,
     limit: int = 25,
+    scope: QueueScope | None = None,
 ) -> Page[QueueItem]:
     """R5: the submitted files the actor may decide, the nearest deadline first, each with
-    its time left. ``bucket`` keeps the due-soon (last quarter) or overdue ones."""
-    now = clock.now()
-    query = _in_bucket(_queue_query(session, actor, now), bucket, now)
+    its time left. ``bucket`` keeps the due-soon (last quarter) or overdue ones; ``scope``
+    (from :func:`queue_scope`) spares working out the actor's scope again."""
+    scope = scope or queue_scope(session, actor)
+    now = scope.now
+    query = _in_bucket(_queue_query(scope), bucket, now)
     page = paginate(
         session,
         query,
@@ -922,7 +947,10 @@ def review_queue(
     files = {
         file.id: file
         for file in session.scalars(
-            select(VipFile).where(VipFile.id.in_(ids)).options(selectinload(VipFile.referrer))
+            select(VipFile)
+            .where(VipFile.id.in_(ids))
+            # the page shows the referrers' names, never their grants
+            .options(selectinload(VipFile.referrer).options(lazyload(User.grants)))
         )
     }
     soon = sla.due_soon_before(POLICY, now=now)
@@ -938,16 +966,28 @@ def review_queue(
     return Page(items=items, next_cursor=page.next_cursor)
 
 
-def queue_counts(session: Session, *, actor: User) -> dict[Bucket, int]:
+def queue_counts(
+    session: Session, *, actor: User, scope: QueueScope | None = None
+) -> dict[Bucket, int]:
     """How many files each tab holds, counted up to ``COUNT_CAP + 1`` (shown as 99+):
-    a count never walks a large store's whole queue on every page."""
-    now = clock.now()
-    base = _queue_query(session, actor, now)
-    counts: dict[Bucket, int] = {}
-    for bucket in Bucket:
-        limited = _in_bucket(base, bucket, now).with_only_columns(SlaTask.id).limit(COUNT_CAP + 1)
-        counts[bucket] = session.scalar(select(func.count()).select_from(limited.subquery())) or 0
-    return counts
+    a count never walks a large store's whole queue on every page. The three counts go
+    to the database as one statement."""
+    scope = scope or queue_scope(session, actor)
+    base = _queue_query(scope)
+    buckets = list(Bucket)
+    counts = [
+        select(func.count())
+        .select_from(
+            _in_bucket(base, bucket, scope.now)
+            .with_only_columns(SlaTask.id)
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        .scalar_subquery()
+        for bucket in buckets
+    ]
+    row = session.execute(select(*counts)).one()
+    return {bucket: int(n or 0) for bucket, n in zip(buckets, row, strict=True)}
 
 
 @events.on("member.referrer_changed")

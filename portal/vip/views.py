@@ -302,12 +302,13 @@ def review_queue() -> str:
     _staff_only()
     raw = request.args.get("bucket", services.Bucket.ALL)
     bucket = services.Bucket(raw) if raw in set(services.Bucket) else services.Bucket.ALL
-    page = _page_of(services.review_queue, bucket=bucket)
+    scope = services.queue_scope(db.session, current_user)  # once for the page and its tabs
+    page = _page_of(services.review_queue, bucket=bucket, scope=scope)
     return render_template(
         "vip/review.html",
         page=page,
         bucket=bucket,
-        counts=services.queue_counts(db.session, actor=current_user),
+        counts=services.queue_counts(db.session, actor=current_user, scope=scope),
         cap=services.COUNT_CAP,
         buckets=[
             (services.Bucket.ALL, _("All")),
