@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config as portal_config
 from portal.audit.context import Origin, current_origin
 from portal.clock import Clock
-from portal.database import render_migration_item
+from portal.database import DEFAULT_SQLITE_BUSY_TIMEOUT, engine_options, render_migration_item
 from portal.extensions import babel, csrf, db, login_manager, migrate
 from portal.plugins.manager import PluginManager
 
@@ -61,12 +61,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=False,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        # a pooled connection the server dropped (restart, failover) is replaced, not used
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        PORTAL_SQLITE_BUSY_TIMEOUT=DEFAULT_SQLITE_BUSY_TIMEOUT,
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(portal_config.load_settings(Path(app.instance_path), os.environ))
     if test_config:
         app.config.update(test_config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        float(app.config["PORTAL_SQLITE_BUSY_TIMEOUT"]),
+    )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = portal_config.ensure_secret_key(Path(app.instance_path))
     app.extensions["portal.clock"] = app.config.get("PORTAL_CLOCK") or Clock()

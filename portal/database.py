@@ -6,8 +6,11 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -57,14 +60,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
-    """WAL for concurrent readers, enforced foreign keys, and a wait instead of 'locked'."""
+    """WAL for concurrent readers and enforced foreign keys; the busy timeout (a wait instead
+    of 'database is locked') is the driver's ``timeout`` (``sqlite_connect_args``)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
@@ -72,4 +75,62 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
     """Alembic writes our UTC type as the plain column type it stores as."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    return False
+
+
+#: seconds a SQLite statement waits for another connection's write lock before it gives up
+#: with "database is locked" (answered 503); ``sqlite_busy_timeout`` in portal.toml
+DEFAULT_SQLITE_BUSY_TIMEOUT = 10.0
+
+
+def engine_options(url: str, options: dict[str, Any], busy_timeout: float) -> dict[str, Any]:
+    """The engine options for ``url``: SQLite connections get the busy timeout."""
+    if not url.startswith("sqlite"):
+        return options
+    connect_args = {**options.get("connect_args", {}), "timeout": busy_timeout}
+    return {**options, "connect_args": connect_args}
+
+
+# --- the database is unavailable (answered 503, not 500) --------------------------------------
+
+#: SQLite primary result codes meaning "not now", not "wrong": another writer held the lock
+#: past the busy timeout (BUSY, LOCKED), the disk or ``max_page_count`` is full (FULL), the
+#: file cannot be written or opened (IOERR, CANTOPEN)
+_SQLITE_UNAVAILABLE = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CANTOPEN,
+}
+#: PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient resources (53100
+#: disk full, 53300 too many connections)
+_PG_UNAVAILABLE_CLASSES = {"08", "53"}
+#: 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now (starting up)
+_PG_UNAVAILABLE_STATES = {"57P01", "57P02", "57P03"}
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot serve right now (a 503 and a retry), rather
+    than that the statement or the code is wrong (a 500, a bug).
+
+    The one place that decides it, for pages, the API and the tick runner: a dropped or
+    refused connection, a server shutting down or starting, SQLite's busy and full errors,
+    and a connection pool that stayed exhausted past its timeout.
+    """
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _SQLITE_UNAVAILABLE
+    if isinstance(orig, psycopg.Error):
+        state = orig.sqlstate
+        if state is None:  # refused, reset or closed before the server said anything
+            return isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError)
+        return state[:2] in _PG_UNAVAILABLE_CLASSES or state in _PG_UNAVAILABLE_STATES
     return False

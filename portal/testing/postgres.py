@@ -6,6 +6,9 @@ system user (data and socket directories owned by it) and listens on 127.0.0.1.
 Every pytest-xdist worker starts a cluster of its own: a fresh temporary directory (named
 after the worker) for data and sockets, and a free port. Another process may take the port
 between the probe and the start; the start is then retried on a new one.
+
+The fault tests stop, start and restart a running cluster (``stop_cluster``,
+``start_cluster``, ``restart_cluster``, by its URL) to watch the portal ride it out.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -44,6 +48,56 @@ def find_bindir() -> Path:
     raise PostgresUnavailable("PostgreSQL server binaries (initdb, pg_ctl) not found")
 
 
+@dataclass(frozen=True)
+class _Cluster:
+    run: Callable[..., None]
+    pg_ctl: str
+    data: Path
+    options: str
+    log: Path
+
+
+#: the clusters running in this process, by the URL ``throwaway_cluster`` yielded
+_running: dict[str, _Cluster] = {}
+
+
+def stop_cluster(url: str) -> None:
+    """Stop the server (``-m fast``: sessions are cut, as in a restart); its data stays."""
+    cluster = _running[url]
+    cluster.run(cluster.pg_ctl, "-D", str(cluster.data), "-m", "fast", "-w", "stop")
+
+
+def start_cluster(url: str) -> None:
+    """Start a stopped cluster again on its port."""
+    cluster = _running[url]
+    cluster.run(
+        cluster.pg_ctl,
+        "-D",
+        str(cluster.data),
+        "-o",
+        cluster.options,
+        "-l",
+        str(cluster.log),
+        "-w",
+        "-t",
+        "60",
+        "start",
+    )
+
+
+def restart_cluster(url: str) -> None:
+    """``pg_ctl restart -m fast``, as an operator restarts the server under load."""
+    cluster = _running[url]
+    cluster.run(cluster.pg_ctl, "-D", str(cluster.data), "-m", "fast", "-w", "-t", "60", "restart")
+
+
+def _options(port: int, sockets: Path, *, durable: bool) -> str:
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=60"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    return options
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -57,9 +111,7 @@ def _start(
     attempts_left = START_ATTEMPTS
     while True:
         port = _free_port()
-        options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=60"
-        if not durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options = _options(port, sockets, durable=durable)
         log.unlink(missing_ok=True)
         try:
             run(
@@ -108,6 +160,7 @@ def throwaway_cluster(dbname: str = "portal_test", *, durable: bool = False) -> 
         if result.returncode != 0:
             raise PostgresUnavailable(f"{args[0]} failed: {result.stderr or result.stdout}")
 
+    url = ""
     try:
         run(
             str(bindir / "initdb"),
@@ -126,8 +179,12 @@ def throwaway_cluster(dbname: str = "portal_test", *, durable: bool = False) -> 
             host="127.0.0.1", port=port, user="portal", dbname="postgres", autocommit=True
         ) as conn:
             conn.execute(f'CREATE DATABASE "{dbname}"')
-        yield f"postgresql+psycopg://portal@127.0.0.1:{port}/{dbname}"
+        url = f"postgresql+psycopg://portal@127.0.0.1:{port}/{dbname}"
+        options = _options(port, sockets, durable=durable)
+        _running[url] = _Cluster(run, str(bindir / "pg_ctl"), data, options, base / "server.log")
+        yield url
     finally:
+        _running.pop(url, None)
         if (data / "postmaster.pid").exists():
             subprocess.run(
                 [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],

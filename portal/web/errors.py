@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, abort, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from portal.api.schema import plain
-from portal.database import MAX_ID
+from portal.database import MAX_ID, is_unavailable
 from portal.errors import DomainError, TooManyAttempts, ValidationFailed
-from portal.extensions import db
+from portal.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
+
+#: seconds a client is asked to wait after a 503: a PostgreSQL restart or a SQLite writer
+#: holding its lock past the busy timeout is over within a few
+RETRY_AFTER_SECONDS = 5
 
 
 def _wants_json() -> bool:
@@ -87,6 +95,31 @@ def _validation_location() -> str:
     return "query" if request.method in ("GET", "HEAD", "DELETE") else "json"
 
 
+def _database_unavailable(exc: BaseException) -> Response:
+    """503 with Retry-After for a database that cannot serve now (``is_unavailable``):
+    the request's work is rolled back, so nothing is half-saved, and the page is drawn
+    without another query (as to a visitor, in the language already chosen)."""
+    # the driver's own words only: the statement's parameters hold personal data
+    reason = getattr(exc, "orig", None) or exc
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, reason)
+    with contextlib.suppress(SQLAlchemyError):
+        get_locale()  # the reader's language, while their loaded account still answers
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()  # the connection is gone; the pool replaces it
+    login_manager._update_request_context_with_user()  # the layout must not load the user
+    response = error_response(
+        503,
+        _(
+            "The portal cannot reach its database just now. Nothing was changed; "
+            "please try again in a few seconds."
+        ),
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(_refuse_unstorable_input)
 
@@ -117,13 +150,19 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def _database(exc: SQLAlchemyError) -> Response:
+        if not is_unavailable(exc):
+            raise exc  # a wrong statement is a bug: on to the 500 below
+        return _database_unavailable(exc)
+
     @app.errorhandler(InternalServerError)
     def _internal(exc: InternalServerError) -> Response:
+        # also what an after-request hook raised: Flask wraps that without asking _database
+        original = exc.original_exception
+        if original is not None and is_unavailable(original):
+            return _database_unavailable(original)
         db.session.rollback()
-        log.error(
-            "unhandled error on %s %s",
-            request.method,
-            request.path,
-            exc_info=exc.original_exception,
-        )
+        log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
         return error_response(500)
