@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -197,6 +200,130 @@ def check_db() -> None:
     url = db.engine.url.render_as_string(hide_password=True)
     click.echo(url)
     click.echo(", ".join(sorted(inspect(db.engine).get_table_names())))
+
+
+@portal_cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent backup of the database to FILE, while the portal runs."""
+    from portal.records import backup
+
+    try:
+        with _progress("Backing up") as progress:
+            revisions = backup.backup(db.engine, file, progress)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"Backup written to {file} (schema {', '.join(revisions)}).")
+
+
+@portal_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@click.option("--yes", is_flag=True, help="Do not ask before replacing data (with --force).")
+def restore_command(file: Path, force: bool, yes: bool) -> None:
+    """Restore the backup FILE into the database, then migrate it to this version."""
+    from alembic.script import ScriptDirectory
+
+    from portal.audit.services import record
+    from portal.records import backup
+
+    operator = ShellOperator()
+    try:
+        revisions = backup.backup_revisions(file)
+        script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+        backup.check_revisions(revisions, script)
+        if backup.holds_data(db.engine):
+            if not force:
+                raise click.ClickException(
+                    "The database already holds data; --force replaces it with the backup."
+                )
+            if not yes:
+                click.confirm(
+                    f"Replace every table of {_database_label()} with {file}?", abort=True
+                )
+        db.session.remove()
+        with _progress("Restoring") as progress:
+            backup.restore(db.engine, file, progress)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    upgrade(revision="heads")  # a backup of an older version gets this version's schema
+    # the audit log came back with the backup; the restore itself is the next event in it
+    record(
+        db.session,
+        actor=None,
+        actor_label=operator.login,
+        action="database.restored",
+        object_type="database",
+        after={"file": file.name, "revisions": revisions, "forced": force},
+    )
+    db.session.commit()
+    click.echo(f"Restored {file} (schema {', '.join(revisions)}) into {_database_label()}.")
+
+
+@portal_cli.command("purge")
+@click.option("--apply", is_flag=True, help="Delete; without it the command only reports.")
+@click.option("--yes", is_flag=True, help="Do not ask before deleting (with --apply).")
+@click.option("--policy", "keys", multiple=True, help="Only this policy; repeatable.")
+@click.option("--batch", type=click.IntRange(min=1), default=1000, show_default=True)
+def purge_command(apply: bool, yes: bool, keys: tuple[str, ...], batch: int) -> None:
+    """R26: delete service records past their retention period; a dry run without --apply."""
+    from portal import clock
+    from portal.records import retention
+
+    config = current_app.config
+    try:
+        chosen = retention.app_policies()
+        unknown = set(keys) - {p.key for p in chosen}
+        if unknown:
+            raise click.ClickException(f"No retention policy {', '.join(sorted(unknown))}.")
+        chosen = [p for p in chosen if not keys or p.key in keys]
+        periods = {p.key: retention.period_years(p, config) for p in chosen}
+    except retention.RetentionConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    zone = retention.deployment_zone(config)
+    today = retention.local_today(clock.now(), zone)
+    if apply and not yes:
+        click.confirm("Delete the records past their retention period for good?", abort=True)
+    click.echo(f"{'Purging' if apply else 'Dry run (nothing deleted; --apply deletes)'}, {today}:")
+    for policy in chosen:
+        years = periods[policy.key]
+        if apply:
+            outcome = retention.purge_policy(
+                db.session,
+                policy,
+                actor=ShellOperator(),
+                years=years,
+                today=today,
+                zone=zone,
+                batch=batch,
+            )
+        else:
+            outcome = retention.survey(db.session, policy, years=years, today=today, zone=zone)
+        verb = "deleted" if apply else "to delete"
+        click.echo(
+            f"{policy.key}: {policy.label}\n"
+            f"  kept {years} year{'s' if years > 1 else ''}: "
+            f"{outcome.due} started before {outcome.cutoff} {verb}"
+        )
+        if outcome.exempt:
+            click.echo(f"  {outcome.exempt} as old kept: {policy.exempt_reason}")
+    db.session.rollback()  # a dry run leaves no transaction open
+
+
+def _database_label() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A click progress bar fed with ``(done, total)`` reports; drawn once total is known."""
+    with click.progressbar(length=0, label=label, show_pos=True) as bar:
+
+        def report(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        yield report
 
 
 def _refused_while_disabled(command: click.Command, plugin_name: str) -> click.Command:

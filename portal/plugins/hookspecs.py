@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from portal.members.models import Member
     from portal.memberships.policies import RefundPolicy, RightsAndObligations
     from portal.notifications.models import Notification
+    from portal.records.retention import RetentionPolicy
     from portal.sla.policies import SlaPolicy
     from portal.stores.models import Store
     from portal.vip.fields import FieldSpec
@@ -339,6 +340,32 @@ def portal_sla_policies() -> Iterable[SlaPolicy]:
         def portal_sla_policies():
             return [SlaPolicy(key="renovation_repair", label=_l("Repair contact"),
                               duration=timedelta(hours=48), decider_roles=(Role.STORE_MANAGER,))]
+    """
+
+
+@hookspec
+def portal_retention_policies() -> Iterable[RetentionPolicy]:
+    """Service records of the plugin and how long they are kept (R26).
+
+    Called by ``flask portal purge`` for every enabled plugin (a disabled plugin's records
+    are left alone). All implementations are called; a key the core or another plugin
+    already uses stops the purge with an error. Each policy names a table with a
+    single-column integer primary key, the column that starts the clock (a UTC instant
+    or a date), which rows are finished (open work is never purged) and which are tied
+    to a product still in force (kept, whatever their age). The period defaults to three
+    years; operators change it with ``PORTAL_RETENTION_<KEY>``. Rows of other tables
+    that point at a purged row must go with it by ``ON DELETE CASCADE``, or be exempted.
+
+    :return: an iterable of :class:`portal.records.retention.RetentionPolicy`.
+
+    .. versionadded:: 0.4
+
+    Example::
+
+        @hookimpl
+        def portal_retention_policies():
+            return [RetentionPolicy(key="restaurant_visits", label=_l("Table visits"),
+                                    table=Visit.__table__, clock="visited_at")]
     """
 
 

@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 from portal import clock, hookimpl
 from portal.accounts.permissions import Permission, can
 from portal.extensions import db
+from portal.records.retention import RetentionPolicy
 from portal.sla.policies import SlaPolicy
 from portal_renovation import checks, demo, followups, messages, models, revisits, services  # noqa: F401
 from portal_renovation import permissions as p
 from portal_renovation.api import blp
 from portal_renovation.models import CaseState, Severity
 from portal_renovation.policies import CONTACT_PROMISE
+from portal_renovation.retention import POLICIES as RETENTION_POLICIES
 from portal_renovation.service_api import blp as service_blp
 from portal_renovation.service_views import bp as service_bp
 from portal_renovation.views import bp
@@ -55,6 +57,12 @@ def portal_permissions() -> tuple[Permission, ...]:
 @hookimpl
 def portal_sla_policies() -> list[SlaPolicy]:
     return [CONTACT_PROMISE]
+
+
+@hookimpl
+def portal_retention_policies() -> tuple[RetentionPolicy, ...]:
+    """R26: revisited cases not tied to a delivered project, and follow-ups."""
+    return RETENTION_POLICIES
 
 
 @hookimpl
