@@ -13,6 +13,7 @@ from portal.accounts import services
 from portal.accounts.views import throttle_policy
 from portal.api.auth import BEARER, current_token, token_required, token_user
 from portal.api.blueprint import Blueprint
+from portal.api.idempotency import shows_a_secret
 from portal.api.schema import Schema, length
 from portal.errors import ValidationFailed
 from portal.extensions import db
@@ -54,6 +55,7 @@ class TokenSchema(Schema):
 
 
 @blp.route("/tokens", methods=["POST"])
+@shows_a_secret
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @blp.alt_response(401, description="Wrong login or password")

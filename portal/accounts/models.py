@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.passwords import session_fingerprint
@@ -31,6 +31,9 @@ class User(UserMixin, db.Model):
     #: preferred UI language; None follows the browser
     locale: Mapped[str | None] = mapped_column(String(16))
     is_enabled: Mapped[bool] = mapped_column(default=True)
+    #: a service account of an integration (a POS, a finance export): no password, no
+    #: grants; what it may do is its :class:`Integration` scope
+    is_integration: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -39,6 +42,10 @@ class User(UserMixin, db.Model):
         foreign_keys="RoleGrant.user_id",
         cascade="all, delete-orphan",
         lazy="selectin",
+    )
+    #: an integration account's scope, loaded on first use (people never touch it)
+    integration: Mapped[Integration | None] = relationship(
+        foreign_keys="Integration.user_id", uselist=False, viewonly=True
     )
 
     def get_id(self) -> str:
@@ -122,3 +129,65 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} user={self.user_id}>"
+
+
+class Integration(db.Model):
+    """An outside system (a POS, a reservation system, a finance export) acting through a
+    service account, scoped to one store (or all) and to a set of actions."""
+
+    __tablename__ = "integration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the service account its tokens belong to; audit events name it
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    #: None: every store (head-office exports)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("store.id"), index=True)
+    #: the action names it may take (core ``Action`` values and plugins' actions)
+    actions: Mapped[list[str]] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    store: Mapped[Store | None] = relationship(lazy="joined")
+    #: its account's tokens, newest first (digests only: the plain values are gone)
+    tokens: Mapped[list[ApiToken]] = relationship(
+        primaryjoin="ApiToken.user_id == Integration.user_id",
+        foreign_keys="ApiToken.user_id",
+        order_by="(ApiToken.created_at.desc(), ApiToken.id.desc())",
+        viewonly=True,
+    )
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Integration {self.name}>"
+
+
+class IdempotencyRecord(db.Model):
+    """One account's ``Idempotency-Key`` on an API write: claimed in the write's own
+    transaction, then completed with the response a retry is answered with."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 of method, path, query and canonical body: a retry must match it
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    #: None while the first request is in flight (or when its answer was lost)
+    response_status: Mapped[int | None]
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    def __repr__(self) -> str:
+        return f"<IdempotencyRecord {self.account_id} {self.key}>"

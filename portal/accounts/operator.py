@@ -15,6 +15,7 @@ class ShellOperator:
 
     id = None
     is_enabled = True
+    is_integration = False
     #: one all-stores grant per role, so scope questions answer "every store"
     grants = tuple(SimpleNamespace(role=role, store_id=None) for role in Role)
 

@@ -217,6 +217,8 @@ def can(actor: User | None, action: Action | str, obj: object = None) -> bool:
     """Whether ``actor`` may take ``action`` on ``obj`` (None for actions without an object)."""
     if actor is None or not actor.is_enabled:
         return False
+    if actor.is_integration:
+        return _integration_may(actor, action, obj)
     if action in OWNER_ACTIONS and getattr(obj, "user_id", None) == actor.id:
         return True
     if action in REFERRER_ACTIONS and getattr(obj, "referrer_id", None) == actor.id:
@@ -230,6 +232,11 @@ def stores_in_scope(actor: User, action: Action | str) -> set[int] | None:
     ids: set[int] = set()
     if not actor.is_enabled:
         return ids  # a disabled account keeps its grants on record but can do nothing
+    if actor.is_integration:
+        scope = actor.integration
+        if scope is None or scope.is_revoked or str(action) not in scope.actions:
+            return ids
+        return None if scope.store_id is None else {scope.store_id}
     for grant in actor.grants:
         if Role(grant.role) in roles_allowed(action):
             if grant.store_id is None:
@@ -247,6 +254,25 @@ def require(
     if hide:
         raise NotFound(_l("Not found."))
     raise PermissionDenied(_l("You are not allowed to do this."))
+
+
+def grantable_actions() -> list[str]:
+    """Actions an integration may be given: every core and plugin action some role other
+    than the administrator holds. Administration (accounts, stores, plugins, the audit
+    log) stays with people."""
+    declared = {str(action): roles for action, roles in PERMISSIONS.items()}
+    declared.update(plugin_actions())
+    return [name for name, roles in declared.items() if roles - {Role.ADMIN}]
+
+
+def _integration_may(actor: User, action: Action | str, obj: object) -> bool:
+    """An integration takes exactly its scoped actions, on objects of its store only (a
+    store-less scope covers every store); it is never an owner or a referrer."""
+    scope = actor.integration
+    if scope is None or scope.is_revoked or str(action) not in scope.actions:
+        return False
+    store_id = _store_of(obj)
+    return scope.store_id is None or store_id is None or store_id == scope.store_id
 
 
 def _store_of(obj: object) -> int | None:

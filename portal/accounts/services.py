@@ -92,7 +92,8 @@ def authenticate(
 
     user = session.scalar(select(User).where(User.login == key))
     ok = verify_password(user.password_hash if user else None, password)
-    ok = ok and user is not None and user.is_enabled
+    # an integration has no password at all; refused even if one were ever set on it
+    ok = ok and user is not None and user.is_enabled and not user.is_integration
     session.add(LoginAttempt(login=key, ip_address=ip_address, succeeded=ok, attempted_at=now))
     if not ok:
         record(
@@ -381,8 +382,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_api_token(session: Session, *, user: User, name: str, days: int) -> tuple[str, ApiToken]:
-    """A new bearer token; the plain value is returned once and only its digest is kept."""
+def issue_api_token(
+    session: Session, *, user: User, name: str, days: int, issued_by: User | None = None
+) -> tuple[str, ApiToken]:
+    """A new bearer token; the plain value is returned once and only its digest is kept.
+    ``issued_by`` is the administrator issuing an integration's token (else the user)."""
     plain = "hyp_" + secrets.token_urlsafe(32)
     now = clock.now()
     token = ApiToken(
@@ -396,11 +400,15 @@ def issue_api_token(session: Session, *, user: User, name: str, days: int) -> tu
     session.flush()
     record(
         session,
-        actor=user,
+        actor=issued_by or user,
         action="api_token.issued",
         object_type="api_token",
         object_id=token.id,
-        after={"name": token.name, "expires_at": token.expires_at.isoformat()},
+        after={
+            "name": token.name,
+            "user_id": user.id,
+            "expires_at": token.expires_at.isoformat(),
+        },
     )
     return plain, token
 

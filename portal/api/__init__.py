@@ -35,6 +35,7 @@ def swagger_assets(filename: str) -> Response:
 
 def init_api(app: Flask) -> None:
     from portal.accounts.api import blp as auth_blp
+    from portal.accounts.integrations_api import blp as integrations_blp
     from portal.compliance.api import blp as compliance_blp
     from portal.members.api import blp as members_blp
     from portal.memberships.api import blp as memberships_blp
@@ -81,6 +82,7 @@ def init_api(app: Flask) -> None:
         reports_blp,
         plugins_blp,
         compliance_blp,
+        integrations_blp,
     ):
         _register_api_blueprint(api, blp)
     app.register_blueprint(docs_bp)

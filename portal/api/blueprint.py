@@ -7,8 +7,11 @@ from typing import Any
 
 import flask
 import flask_smorest
+from flask.views import MethodView
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import UnsupportedMediaType
+
+from portal.api.idempotency import WRITE_METHODS, documented, idempotent, left_alone
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -38,3 +41,20 @@ class Blueprint(flask_smorest.Blueprint):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.before_request(require_json_body)
+
+    def add_url_rule(
+        self, rule: str, endpoint: str | None = None, view_func: Any = None, *a: Any, **kw: Any
+    ) -> None:
+        """Every write answers a keyed retry once (``portal.api.idempotency``), unless the
+        endpoint documents the ``Idempotency-Key`` header itself or shows a secret."""
+        methods = set(kw.get("methods") or ("GET",))
+        if (
+            callable(view_func)
+            and not isinstance(view_func, type(MethodView))
+            and methods & WRITE_METHODS
+            and not left_alone(view_func)
+        ):
+            wrapped = idempotent(view_func)
+            wrapped._apidoc = documented(view_func)  # type: ignore[attr-defined]
+            view_func = wrapped
+        super().add_url_rule(rule, endpoint, view_func, *a, **kw)

@@ -321,3 +321,29 @@ def api_token(db_session: Any) -> Callable[[User], dict[str, str]]:
         return {"Authorization": f"Bearer {plain}"}
 
     return make
+
+
+@pytest.fixture
+def make_integration(db_session: Any, admin: User) -> Callable[..., Any]:
+    """``make_integration("POS 01", store, ["record_consumption"])``: an integration (its
+    account is ``.user``; give it a token with ``api_token(integration.user)``)."""
+    from portal.accounts.integrations import NewIntegration, create_integration
+
+    def factory(name: str, store: Any, actions: list[str]) -> Any:
+        integration = create_integration(
+            db_session, actor=admin, data=NewIntegration(name=name, store=store, actions=actions)
+        )
+        db_session.commit()
+        return integration
+
+    return factory
+
+
+@pytest.fixture
+def integration(make_integration: Callable[..., Any], dummy_store: Any) -> Any:
+    """A POS of ``dummy_store`` that looks up members and reads and records VIP consumption."""
+    return make_integration(
+        "POS 01",
+        dummy_store,
+        ["list_members", "view_member", "view_vip_file", "record_consumption"],
+    )
