@@ -163,3 +163,63 @@ def test_require_hides_with_not_found_or_refuses_with_permission_denied():
         require(staff, Action.EDIT_MEMBER, member_of(HERE))
     with pytest.raises(NotFound):
         require(staff, Action.VIEW_MEMBER, member_of(THERE), hide=True)
+
+
+# --- integrations (issue 7) ------------------------------------------------------------------
+
+
+def integration_account(
+    actions: list[str], store: int | None = HERE, *, revoked: bool = False
+) -> User:
+    from datetime import UTC, datetime
+
+    from portal.accounts.models import Integration
+
+    account = User(id=next(_ids), login="integration: POS", is_enabled=True, is_integration=True)
+    account.integration = Integration(
+        name="POS",
+        store_id=store,
+        actions=actions,
+        revoked_at=datetime(2026, 1, 1, tzinfo=UTC) if revoked else None,
+    )
+    return account
+
+
+def test_an_integration_takes_exactly_its_actions_on_its_store():
+    pos = integration_account([Action.VIEW_MEMBER, Action.RECORD_CONSUMPTION])
+    assert can(pos, Action.VIEW_MEMBER, Member(store_id=HERE))
+    assert not can(pos, Action.VIEW_MEMBER, Member(store_id=THERE))
+    assert not can(pos, Action.EDIT_MEMBER, Member(store_id=HERE))
+    assert stores_in_scope(pos, Action.VIEW_MEMBER) == {HERE}
+    assert stores_in_scope(pos, Action.LIST_MEMBERS) == set()
+
+
+def test_a_storeless_integration_covers_every_store():
+    export = integration_account([Action.VIEW_MEMBERSHIP], store=None)
+    assert can(export, Action.VIEW_MEMBERSHIP, Member(store_id=THERE))
+    assert stores_in_scope(export, Action.VIEW_MEMBERSHIP) is None
+
+
+def test_an_integration_is_never_owner_nor_referrer():
+    pos = integration_account([Action.LIST_MEMBERS])
+    own = Member(store_id=HERE, user_id=pos.id, referrer_id=pos.id)
+    assert not can(pos, Action.VIEW_MEMBER, own)
+    assert not can(pos, Action.EDIT_MEMBER, own)
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_a_revoked_integration_can_do_nothing(action):
+    gone = integration_account(list(Action), store=None, revoked=True)
+    assert not can(gone, action, Member(store_id=HERE))
+    assert stores_in_scope(gone, action) == set()
+
+
+def test_administration_is_never_grantable_to_integrations(app):
+    from portal.accounts.permissions import grantable_actions
+
+    grantable = set(grantable_actions())
+    admin_only = {str(a) for a, roles in PERMISSIONS.items() if roles == {Role.ADMIN}}
+    assert {"manage_users", "manage_plugins", "manage_stores", "view_audit"} <= admin_only
+    assert not grantable & admin_only
+    assert "record_consumption" in grantable
+    assert any("." in name for name in grantable)  # the plugins' actions are offered too
