@@ -20,7 +20,15 @@ from sqlalchemy import Connection, Table, text
 
 from portal.accounts.passwords import hash_password
 from portal.extensions import db
-from tests.bench.naming import FIRST_STORE, PASSWORD, manager_login, member_mobile, staff_login
+from tests.bench.naming import (
+    FIRST_STORE,
+    MEMBER_ACCOUNTS_PER_STORE,
+    PASSWORD,
+    manager_login,
+    member_mobile,
+    member_user_id,
+    staff_login,
+)
 
 CHUNK = 20_000
 
@@ -331,4 +339,83 @@ def load_pending_reviews(conn: Connection, size: Size, now: datetime) -> None:
     _reset_sequences(conn, ["vip_file", "sla_task"])
 
 
-EXTRA_LOADERS = (load_contacts, load_pending_reviews)
+#: the messages in each member's inbox
+MESSAGES_PER_MEMBER = 40
+
+
+def member_account_ids(size: Size, store_id: int) -> range:
+    """The ids of the store's members who log in (the store's first members)."""
+    first = (store_id - FIRST_STORE) * size.members_per_store + 1
+    return range(first, first + MEMBER_ACCOUNTS_PER_STORE)
+
+
+def load_member_accounts(conn: Connection, size: Size, now: datetime) -> None:
+    """A few members per store registered themselves (R1): a login (their mobile) and an
+    inbox of in-portal messages, a quarter unread, as the notice page shows them."""
+    password_hash = hash_password(PASSWORD)
+    users: list[tuple[Any, ...]] = []
+    links: list[tuple[int, int]] = []
+    notes: list[tuple[Any, ...]] = []
+    note_id = 0
+    for store_id in store_ids(size):
+        for n, member_id in enumerate(member_account_ids(size, store_id)):
+            user_id = member_user_id(size.stores, store_id, n)
+            mobile = member_mobile(store_id, n)
+            users.append((user_id, mobile, f"会员{member_id}", mobile, password_hash, True, now))
+            links.append((user_id, member_id))
+            for k in range(MESSAGES_PER_MEMBER):
+                note_id += 1
+                at = now - timedelta(hours=k * 7)
+                notes.append(
+                    (
+                        note_id,
+                        "portal",
+                        f"u:{user_id}",
+                        user_id,
+                        store_id,
+                        "vip.approved",
+                        json.dumps({"name": f"会员{member_id}"}),
+                        f"bench:{note_id}",
+                        "sent",
+                        at,
+                        1,
+                        at,
+                        None if k % 4 == 0 else at + timedelta(hours=1),
+                        at,
+                    )
+                )
+    copy_rows(
+        conn,
+        _table("user_account"),
+        ["id", "login", "display_name", "mobile", "password_hash", "is_enabled", "created_at"],
+        users,
+    )
+    for user, member in links:
+        conn.execute(text("UPDATE member SET user_id = :u WHERE id = :m"), {"u": user, "m": member})
+    if conn.dialect.name != "postgresql":
+        notes = [(*row[:6], json.loads(row[6]), *row[7:]) for row in notes]
+    copy_rows(
+        conn,
+        _table("notification"),
+        [
+            "id",
+            "channel",
+            "recipient",
+            "recipient_user_id",
+            "store_id",
+            "kind",
+            "params",
+            "dedupe_key",
+            "status",
+            "not_before",
+            "attempts",
+            "sent_at",
+            "read_at",
+            "created_at",
+        ],
+        notes,
+    )
+    _reset_sequences(conn, ["user_account", "notification"])
+
+
+EXTRA_LOADERS = (load_contacts, load_pending_reviews, load_member_accounts)
