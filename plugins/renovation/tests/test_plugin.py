@@ -14,6 +14,7 @@ def test_plugin_is_discovered_through_its_entry_point(app):
         "portal_nav_items",
         "portal_on_event",
         "portal_permissions",
+        "portal_retention_policies",
         "portal_sla_policies",
         "portal_tick",
         "portal_translation_dirs",
