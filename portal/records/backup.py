@@ -32,7 +32,7 @@ Progress = Callable[[int, int], None]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
-#: pages SQLite copies between two progress reports (4 MB at the default page size)
+#: pages a restore copies between two progress reports (4 MB at the default page size)
 SQLITE_PAGES_PER_STEP = 1024
 #: the table Alembic keeps its revisions in; present in every migrated database
 VERSION_TABLE = "alembic_version"
@@ -62,7 +62,10 @@ def backup(engine: Engine, target: Path, progress: Progress = _ignore_progress) 
     target.parent.mkdir(parents=True, exist_ok=True)
     with _temporary_beside(target) as partial:
         if engine.dialect.name == "sqlite":
-            _sqlite_copy(sqlite_file(engine.url), partial, progress)
+            # in one step: SQLite restarts a stepwise copy whenever another connection
+            # writes, so a busy portal could starve it; one step is one read transaction,
+            # which in WAL mode never blocks the writers
+            _sqlite_copy(sqlite_file(engine.url), partial, progress, pages=-1)
         elif engine.dialect.name == "postgresql":
             tables = len(inspect(engine).get_table_names())
             _run_pg_tool(
@@ -187,7 +190,7 @@ def restore(engine: Engine, source: Path, progress: Progress = _ignore_progress)
         )
     engine.dispose()
     if kind == "sqlite":
-        _sqlite_copy(source, sqlite_file(engine.url), progress)
+        _sqlite_copy(source, sqlite_file(engine.url), progress, pages=SQLITE_PAGES_PER_STEP)
     else:
         _run_pg_tool(
             "pg_restore",
@@ -223,14 +226,14 @@ def sqlite_file(url: URL) -> Path:
     return Path(url.database)
 
 
-def _sqlite_copy(source: Path, target: Path, progress: Progress) -> None:
-    """Copy one SQLite database into another with the online backup API: readers and
-    writers of the source may go on; the copy is one consistent snapshot."""
+def _sqlite_copy(source: Path, target: Path, progress: Progress, *, pages: int) -> None:
+    """Copy one SQLite database into another with the online backup API, ``pages`` at a
+    time (-1: all at once); the copy is one consistent snapshot of the source."""
     uri = f"{source.resolve().as_uri()}?mode=ro"
     with closing(sqlite3.connect(uri, uri=True)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(
             dst,
-            pages=SQLITE_PAGES_PER_STEP,
+            pages=pages,
             progress=lambda _status, remaining, total: progress(total - remaining, total),
         )
 

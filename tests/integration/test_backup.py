@@ -4,6 +4,8 @@ a newer schema, or a target that holds data, is refused unless forced."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,15 +14,18 @@ from typing import Any
 import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, MetaData, Table, inspect, select, text
+from sqlalchemy import Engine, MetaData, Table, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from portal.accounts.models import User
+from portal.accounts.models import LoginAttempt, User
 from portal.accounts.operator import ShellOperator
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.plugins import registry
-from portal.testing.fixtures import make_app
+from portal.testing.fixtures import START, make_app
+
+#: commits the writer makes at least while a backup is taken of a busy database
+WRITES_AT_LEAST = 200
 
 #: tables the demo data leaves empty (no handover, greeting day, appeal or evidence file in
 #: it); every other table must hold rows, so the comparison means something
@@ -181,3 +186,40 @@ def test_not_a_backup_or_a_backup_of_the_other_database_is_a_clear_error(
     other = tmp_path / "other.backup"
     other.write_bytes(b"PGDMP" if db.engine.dialect.name == "sqlite" else b"SQLite format 3\x00")
     assert _invoke(empty_target, "restore", str(other)).exit_code == 1
+
+
+def test_a_backup_taken_while_the_portal_writes_is_one_consistent_snapshot(
+    app, empty_target, tmp_path
+):
+    """A writer commits one login attempt after another during the backup: the backup
+    holds a prefix of them (every id up to some point, none missing), and restores."""
+    engine = _engine(app)
+    stop = threading.Event()
+    written: list[int] = []
+
+    def write() -> None:
+        with engine.connect() as conn:
+            while not stop.is_set() or len(written) < WRITES_AT_LEAST:
+                row = conn.execute(
+                    insert(LoginAttempt).returning(LoginAttempt.id),
+                    {"login": "load", "succeeded": False, "attempted_at": START},
+                ).scalar_one()
+                conn.commit()
+                written.append(row)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(written) < WRITES_AT_LEAST // 2:
+            time.sleep(0.01)
+        backup_file = tmp_path / "busy.backup"
+        made = _invoke(app, "backup", str(backup_file))
+    finally:
+        stop.set()
+        writer.join()
+    assert made.exit_code == 0, made.output
+    assert _invoke(empty_target, "restore", str(backup_file)).exit_code == 0
+    with _engine(empty_target).connect() as conn:
+        ids = list(conn.scalars(select(LoginAttempt.id).order_by(LoginAttempt.id)))
+    assert ids == written[: len(ids)]
+    assert len(ids) >= WRITES_AT_LEAST // 2
