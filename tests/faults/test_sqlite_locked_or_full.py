@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,12 +88,23 @@ def test_a_write_behind_another_writers_lock_answers_503_and_saves_nothing(
 def test_the_busy_timeout_is_a_wait_not_a_failure(
     app: Flask, database_url: str, dummy_store: Any
 ) -> None:
-    """The default timeout rides out a writer that holds its lock briefly."""
+    """With the default timeout a write waits out a writer that holds its lock briefly."""
     assert app.config["PORTAL_SQLITE_BUSY_TIMEOUT"] == 10.0
-    client = app.test_client()
-    with _exclusive_lock(database_url):
-        pass  # taken and released before the write: nothing to wait for
-    assert client.post("/api/v1/members/", json=registration(dummy_store.id)).status_code == 201
+    locked, release_after = threading.Event(), 0.5
+
+    def brief_writer() -> None:
+        with _exclusive_lock(database_url):
+            locked.set()
+            time.sleep(release_after)
+
+    writer = threading.Thread(target=brief_writer)
+    writer.start()
+    locked.wait(10)
+    started = time.monotonic()
+    answer = app.test_client().post("/api/v1/members/", json=registration(dummy_store.id))
+    writer.join()
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert time.monotonic() - started >= release_after * 0.8  # it waited for the lock
 
 
 @contextmanager
