@@ -15,10 +15,11 @@ from portal.extensions import db
 from portal.i18n import current_language, zone_of
 from portal.members import ownership, services
 from portal.members.forms import MemberFilterForm, ProfileForm, RegistrationForm
+from portal.members.listing import listable_stores
 from portal.members.models import MemberStatus
 from portal.memberships.summary import member_panel
 from portal.stores.forms import store_choices
-from portal.stores.services import all_stores, open_stores
+from portal.stores.services import open_stores
 from portal.web.forms import apply_errors
 
 bp = Blueprint("members", __name__, template_folder="templates")
@@ -140,11 +141,7 @@ def list_members() -> str:
     scope = stores_in_scope(current_user, Action.LIST_MEMBERS)
     if scope is not None and not scope:
         raise NotFound(_("No such store."))
-    stores = [
-        s
-        for s in all_stores(db.session)
-        if not s.is_head_office and (scope is None or s.id in scope)
-    ]
+    stores = listable_stores(db.session, scope)
     form = MemberFilterForm(request.args)
     form.store.choices = store_choices(stores, _("All my stores"))
     form.validate()

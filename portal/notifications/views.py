@@ -12,6 +12,7 @@ from portal.i18n import current_language
 from portal.notifications import messages, services
 from portal.notifications.forms import InboxFilterForm, OutboxFilterForm
 from portal.notifications.models import Channel, NotificationStatus
+from portal.web.navigation import unread_messages
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -34,7 +35,7 @@ def inbox() -> str:
         page=page,
         form=form,
         texts={n.id: messages.render(n, language) for n in page.items},
-        unread=services.unread_count(db.session, current_user),
+        unread=unread_messages(current_user),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from flask_babel import gettext as _
 
 from portal.accounts.models import User
@@ -12,6 +12,15 @@ from portal.accounts.permissions import Action, can
 from portal.extensions import db
 from portal.notifications.services import unread_count
 from portal.web.work import may_review
+
+
+def unread_messages(user: User) -> int:
+    """The user's unread in-portal messages, counted once a request: the badge and the
+    inbox both show it."""
+    key = f"portal_unread_{user.id}"
+    if key not in g:
+        setattr(g, key, unread_count(db.session, user))
+    return int(g.get(key))
 
 
 def nav_items(user: User | None) -> list[dict[str, Any]]:
@@ -24,7 +33,7 @@ def nav_items(user: User | None) -> list[dict[str, Any]]:
         {
             "label": _("Messages"),
             "url": url_for("notifications.inbox"),
-            "badge": unread_count(db.session, user) or None,  # unread in-portal messages
+            "badge": unread_messages(user) or None,
         }
     )
     if can(user, Action.LIST_MEMBERS):
@@ -43,6 +52,9 @@ def nav_items(user: User | None) -> list[dict[str, Any]]:
         items.append({"label": _("Stores"), "url": url_for("stores.list_stores")})
     if can(user, Action.MANAGE_USERS):
         items.append({"label": _("Accounts"), "url": url_for("accounts.list_accounts")})
+        items.append(
+            {"label": _("Integrations"), "url": url_for("accounts.integrations.list_integrations")}
+        )
     if can(user, Action.REQUEST_ACCOUNT) or can(user, Action.OPEN_ACCOUNT):
         items.append({"label": _("Accounts for VIPs"), "url": url_for("openings.list_requests")})
     if can(user, Action.VIEW_SPOT_CHECKS) or can(user, Action.SPOT_CHECK):
