@@ -280,3 +280,13 @@ def test_a_backup_taken_while_the_portal_writes_is_one_consistent_snapshot(
         ids = list(conn.scalars(select(LoginAttempt.id).order_by(LoginAttempt.id)))
     assert ids == written[: len(ids)]
     assert len(ids) >= WRITES_AT_LEAST // 2
+
+
+def test_missing_postgresql_client_tools_are_named_with_the_fix(monkeypatch, tmp_path):
+    from portal.records import backup
+
+    monkeypatch.setenv("PORTAL_PG_BINDIR", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(backup.glob, "glob", lambda pattern: [])
+    with pytest.raises(backup.BackupError, match="pg_dump not found: install PostgreSQL's client"):
+        backup.find_pg_tool("pg_dump")
