@@ -4,15 +4,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
+from portal.accounts.integrations import MAX_TOKEN_DAYS, NAME_LENGTH
 from portal.accounts.roles import ROLE_LABELS
+from portal.compliance.forms import CheckboxesField
 from portal.web.forms import PortalForm
 
 
@@ -87,3 +90,21 @@ class ConfirmForm(PortalForm):
     """An empty form: the CSRF token is the confirmation that a person clicked the button."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class IntegrationForm(PortalForm):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=NAME_LENGTH)], render_kw={"size": 30}
+    )
+    store_id = SelectField(_l("Store"), coerce=int, validators=[Optional()])
+    actions = CheckboxesField(_l("Permissions"))
+    submit = SubmitField(_l("Create integration"))
+
+
+class TokenForm(PortalForm):
+    days = IntegerField(
+        _l("Valid for (days)"),
+        default=365,
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)],
+    )
+    submit = SubmitField(_l("Issue a new token"))

@@ -82,10 +82,10 @@ class NewIntegrationSchema(Schema):
 
 class IntegrationTokenRequestSchema(Schema):
     days = ma.fields.Integer(
-        load_default=365,
+        required=True,
         strict=True,
         validate=ma.validate.Range(min=1, max=services.MAX_TOKEN_DAYS),
-        metadata={"description": "How long the token is valid"},
+        metadata={"description": "How long the token is valid", "example": 365},
     )
 
 

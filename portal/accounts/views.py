@@ -29,6 +29,7 @@ from portal.accounts.forms import (
     PasswordForm,
     ResetPasswordForm,
 )
+from portal.accounts.integration_views import bp as integrations_bp
 from portal.accounts.models import RoleGrant, User
 from portal.accounts.permissions import Action, require
 from portal.accounts.roles import Role
@@ -41,6 +42,7 @@ from portal.web.forms import apply_errors
 from portal.web.views import safe_next
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+bp.register_blueprint(integrations_bp)  # /admin/integrations: endpoints accounts.integrations.*
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None

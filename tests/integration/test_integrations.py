@@ -141,11 +141,11 @@ def test_revoked_and_expired_tokens_answer_401(
     assert client.delete(f"{url}/tokens/{second['id']}", headers=as_admin).status_code == 204
     assert client.get("/api/v1/auth/me", headers=rotated).status_code == 401
 
-    third = client.post(f"{url}/tokens", json={}, headers=as_admin).json
+    third = client.post(f"{url}/tokens", json={"days": 30}, headers=as_admin).json
     assert client.delete(url, headers=as_admin).status_code == 204
     gone = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {third['token']}"})
     assert gone.status_code == 401
-    refused = client.post(f"{url}/tokens", json={}, headers=as_admin)
+    refused = client.post(f"{url}/tokens", json={"days": 30}, headers=as_admin)
     assert refused.status_code == 409
     actions = db_session.scalars(
         select(AuditEvent.action).where(AuditEvent.actor_id == admin.id)
@@ -157,7 +157,7 @@ def test_another_integrations_token_is_not_found(client, api_token, admin, make_
     one = make_integration("POS A", None, ["list_members"])
     two = make_integration("POS B", None, ["list_members"])
     as_admin = api_token(admin)
-    token = client.post(f"{API}/{one.id}/tokens", json={}, headers=as_admin).json
+    token = client.post(f"{API}/{one.id}/tokens", json={"days": 30}, headers=as_admin).json
     wrong = client.delete(f"{API}/{two.id}/tokens/{token['id']}", headers=as_admin)
     assert wrong.status_code == 404
 
@@ -168,3 +168,26 @@ def test_names_are_unique_regardless_of_case(client, api_token, admin, integrati
     )
     assert again.status_code == 422
     assert "name" in again.json["errors"]["json"]
+
+
+def test_a_pos_records_consumption_of_its_stores_vip_once(
+    client, api_token, integration, staff, store_manager, dummy_store, db_session
+):
+    from portal.vip import services as vip
+    from portal.vip.testing import dummy_customer, dummy_vip_file
+
+    customer = dummy_customer(db_session, staff, store_id=dummy_store.id)
+    file = dummy_vip_file(db_session, staff, customer)
+    vip.approve(db_session, actor=store_manager, file=file)
+    db_session.commit()
+    headers = {**api_token(integration.user), "Idempotency-Key": "till-7-000123"}
+    body = {"amount": "368.00", "occurred_at": "2026-11-23T01:30:00+00:00"}
+    url = f"/api/v1/vip/files/{file.id}/consumption"
+    first = client.post(url, json=body, headers=headers)
+    again = client.post(url, json=body, headers=headers)
+    assert first.status_code == again.status_code == 201, first.json
+    assert first.json["id"] == again.json["id"]
+    recorded = db_session.scalar(
+        select(AuditEvent).where(AuditEvent.actor_id == integration.user_id)
+    )
+    assert recorded.actor_label == "integration: POS 01"
