@@ -229,6 +229,7 @@ def restore_command(file: Path, force: bool, yes: bool) -> None:
 
     operator = ShellOperator()
     try:
+        backup.restorable_kind(file, db.engine)  # before any question is asked
         revisions = backup.backup_revisions(file)
         script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
         backup.check_revisions(revisions, script)

@@ -175,6 +175,17 @@ def holds_data(engine: Engine) -> bool:
         return any(conn.execute(select(1).select_from(table(n)).limit(1)).first() for n in names)
 
 
+def restorable_kind(source: Path, engine: Engine) -> str:
+    """The kind of the backup at ``source``, when it restores into ``engine``'s database."""
+    kind = backup_kind(source)
+    if kind != engine.dialect.name:
+        raise BackupError(
+            f"The backup was written by {kind}; this portal runs on {engine.dialect.name}. "
+            "A backup restores into the same kind of database (see docs/decisions.md)."
+        )
+    return kind
+
+
 def restore(engine: Engine, source: Path, progress: Progress = _ignore_progress) -> None:
     """Replace the database of ``engine`` with the backup at ``source``.
 
@@ -182,12 +193,7 @@ def restore(engine: Engine, source: Path, progress: Progress = _ignore_progress)
     the restore afterwards. Pooled connections are closed first: a restore must not
     share the database with sessions that still see the old tables.
     """
-    kind = backup_kind(source)
-    if kind != engine.dialect.name:
-        raise BackupError(
-            f"The backup was written by {kind}; this portal runs on {engine.dialect.name}. "
-            "A backup restores into the same kind of database (see docs/decisions.md)."
-        )
+    kind = restorable_kind(source, engine)
     engine.dispose()
     if kind == "sqlite":
         _sqlite_copy(source, sqlite_file(engine.url), progress, pages=SQLITE_PAGES_PER_STEP)

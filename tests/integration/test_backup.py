@@ -242,7 +242,9 @@ def test_not_a_backup_or_a_backup_of_the_other_database_is_a_clear_error(
     assert "is not a portal backup" in result.output
     other = tmp_path / "other.backup"
     other.write_bytes(b"PGDMP" if db.engine.dialect.name == "sqlite" else b"SQLite format 3\x00")
-    assert _invoke(empty_target, "restore", str(other)).exit_code == 1
+    mismatch = _invoke(empty_target, "restore", str(other))
+    assert mismatch.exit_code == 1
+    assert "restores into the same kind of database" in mismatch.output
 
 
 def test_a_backup_taken_while_the_portal_writes_is_one_consistent_snapshot(
