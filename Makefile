@@ -48,8 +48,9 @@ $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	touch $@
 
-# Not part of `make test`: builds 1,000,000 members per database and takes a while.
-# BENCH_ARGS passes options, e.g. BENCH_ARGS="--members 100000 --backend sqlite".
+# Not part of `make test`: builds 1,000,000 members per database and serves the portal, a bare
+# Flask baseline and Flask-Admin side by side (about twenty minutes). BENCH_ARGS passes
+# options, e.g. BENCH_ARGS="--members 100000 --seconds 5 --backend sqlite".
 bench: $(VENV)/.installed-bench translations
 	$(BIN)/python tests/bench/bench.py $(BENCH_ARGS)
 
