@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from portal.accounts import integrations
 from portal.accounts.models import RoleGrant, User
 from portal.accounts.roles import Role
 from portal.compliance import appeals, cases, decisions
@@ -151,6 +152,11 @@ FORMS: dict[str, list[str]] = {
     "/admin/accounts/{user}": ["role", "store_id"],
     "/admin/grants/{grant}/revoke": ["submit"],
     "/admin/accounts/{user}/enabled": ["toggle-submit"],
+    # integrations and their tokens (issue 7)
+    "/admin/integrations/new": ["name", "store_id", "actions"],
+    "/admin/integrations/{integration}/tokens": ["days"],
+    "/admin/integrations/{integration}/tokens/{token}/revoke": ["submit"],
+    "/admin/integrations/{integration}/revoke": ["submit"],
     # notifications
     "/notifications/{notification}/read": [],
     "/notifications/read-all": [],
@@ -208,6 +214,8 @@ FORMS: dict[str, list[str]] = {
 CONFIRMATIONS = {
     "/admin/grants/{grant}/revoke",
     "/admin/accounts/{user}/enabled",
+    "/admin/integrations/{integration}/tokens/{token}/revoke",  # revokes the token
+    "/admin/integrations/{integration}/revoke",  # revokes the integration
     "/notifications/{notification}/read",  # no fields: marks the message read
     "/notifications/read-all",  # no fields: marks every message read
     "/vip/files/new",  # ?member=: starts the customer's file
@@ -257,6 +265,7 @@ LIST_PAGES: dict[str, list[str]] = {
     "/members": ["store", "status", "sort", "cursor"],
     "/admin/audit/": ["action", "actor", "object_type", "object_id", "store", "since", "until"],
     "/admin/accounts": ["sort", "q", "cursor"],
+    "/admin/integrations": ["sort", "cursor"],
     "/admin/outbox": ["status", "channel", "cursor"],
     "/notifications": ["unread", "cursor"],
     "/openings": ["store", "status", "cursor"],
@@ -511,6 +520,14 @@ def world(
         data=decisions.DecisionInput(measures=["oral_warning"], reasons="口头警告"),
     )
     appeal = appeals.lodge_appeal(db_session, actor=member.user, notice=notice, grounds="不服")
+    pos = integrations.create_integration(
+        db_session,
+        actor=admin,
+        data=integrations.NewIntegration(name="POS 01", store=dummy_store, actions=["view_member"]),
+    )
+    _plain, pos_token = integrations.issue_integration_token(
+        db_session, actor=admin, integration=pos, days=30
+    )
     db_session.commit()
     task = vip.task_of(db_session, file)
     ids = {
@@ -547,6 +564,8 @@ def world(
         "attachment": attachment.id,
         "notice": notice.id,
         "appeal": appeal.id,
+        "integration": pos.id,
+        "token": pos_token.id,
     }
     ids.update({argument: ids[name] for argument, name in _ID_NAMES.items()})
     people = {
@@ -684,6 +703,8 @@ _ID_NAMES = {
     "attachment_id": "attachment",
     "notice_id": "notice",
     "appeal_id": "appeal",
+    "integration_id": "integration",
+    "token_id": "token",
 }
 
 
