@@ -122,7 +122,8 @@ def issue_token(integration_id: int) -> Response | tuple[str, int]:
     response = Response(
         render_template(
             "accounts/integration_token.html", integration=integration, plain=plain, token=token
-        )
+        ),
+        mimetype="text/html",
     )
     response.headers["Cache-Control"] = "no-store"
     return response

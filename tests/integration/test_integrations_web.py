@@ -36,6 +36,7 @@ def test_admin_registers_issues_and_revokes_through_the_pages(
     issued = client.post(f"{url}/tokens", data={"days": "90"})
     assert issued.status_code == 200
     assert issued.headers["Cache-Control"] == "no-store"
+    assert issued.mimetype == "text/html"
     plain = re.search(r'id="plain-token">([^<]+)<', issued.get_data(as_text=True)).group(1)
     assert (
         client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {plain}"}).json["login"]
