@@ -88,7 +88,20 @@ def start_cluster(url: str) -> None:
 def restart_cluster(url: str) -> None:
     """``pg_ctl restart -m fast``, as an operator restarts the server under load."""
     cluster = _running[url]
-    cluster.run(cluster.pg_ctl, "-D", str(cluster.data), "-m", "fast", "-w", "-t", "60", "restart")
+    # -l: the server's output to its log; left on pg_ctl's pipe it would keep run() waiting
+    cluster.run(
+        cluster.pg_ctl,
+        "-D",
+        str(cluster.data),
+        "-l",
+        str(cluster.log),
+        "-m",
+        "fast",
+        "-w",
+        "-t",
+        "60",
+        "restart",
+    )
 
 
 def _options(port: int, sockets: Path, *, durable: bool) -> str:
