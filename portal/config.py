@@ -64,6 +64,11 @@ def load_settings(
         raw = environ.get(f"PORTAL_{name}")
         if raw is not None:
             settings[f"PORTAL_{name}"] = parse(raw)
+    # R26 periods, one per retention policy; plugins add keys, so they cannot be listed here
+    # (portal.records.retention checks the values when a purge starts)
+    for name, raw in environ.items():
+        if name.startswith("PORTAL_RETENTION_"):
+            settings[name] = raw
     if environ.get("PORTAL_DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["PORTAL_DATABASE_URL"]
     if environ.get("PORTAL_SECRET_KEY"):

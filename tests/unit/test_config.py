@@ -82,6 +82,14 @@ def test_unrelated_environment_is_ignored(instance):
     assert settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
 
 
+def test_retention_periods_come_from_the_environment_over_the_file(instance):
+    # R26: one setting per policy, plugins' included, so any PORTAL_RETENTION_* is read
+    write_toml(instance, "retention_login_attempts = 2\nretention_notifications = 4\n")
+    settings = load_settings(instance, {"PORTAL_RETENTION_LOGIN_ATTEMPTS": "1"})
+    assert int(settings["PORTAL_RETENTION_LOGIN_ATTEMPTS"]) == 1
+    assert settings["PORTAL_RETENTION_NOTIFICATIONS"] == 4
+
+
 def test_postgres_url_in_the_file_is_normalized_too(instance):
     write_toml(instance, 'database_url = "postgres://u:p@db:5432/portal"\n')
     uri = load_settings(instance, {})["SQLALCHEMY_DATABASE_URI"]
