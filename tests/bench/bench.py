@@ -129,7 +129,7 @@ def _locust(
         ],
         cwd=ROOT,
         env={**env, "BENCH_SCENARIO": scenario, "BENCH_SECONDS": str(seconds)},
-        check=True,
+        check=False,  # locust exits 1 when a request failed: the table counts failures
         capture_output=True,
     )
     with open(f"{prefix}_stats.csv", newline="") as fh:
@@ -394,17 +394,6 @@ def main(
     from portal.testing.postgres import throwaway_cluster
 
     size = dataset.Size(stores=stores, members=members, pending=pending)
-    results = []
-    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        work = Path(tmp)
-        for name in backends:
-            click.echo(f"{name}: loading {members:,} members ...")
-            if name == "postgresql":
-                with throwaway_cluster("portal_bench", durable=True) as url:
-                    results.append(run_backend(name, url, work, size, users, seconds, workers))
-            else:
-                url = f"sqlite:///{work / 'bench.db'}"
-                results.append(run_backend(name, url, work, size, users, seconds, workers))
     chosen = {
         "members": members,
         "stores": stores,
@@ -416,12 +405,28 @@ def main(
     defaults = {p.name: p.default for p in main.params}
     args = " ".join(f"--{k} {v}" for k, v in chosen.items() if v != defaults[k])
     command = f"make bench BENCH_ARGS='{args}'" if args else "make bench"
-    section = render(results, size, command, users, seconds, workers, shared)
+    results: list[Backend] = []
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        work = Path(tmp)
+        for name in backends:
+            click.echo(f"{name}: loading {members:,} members ...")
+            if name == "postgresql":
+                with throwaway_cluster("portal_bench", durable=True) as url:
+                    results.append(run_backend(name, url, work, size, users, seconds, workers))
+            else:
+                url = f"sqlite:///{work / 'bench.db'}"
+                results.append(run_backend(name, url, work, size, users, seconds, workers))
+            # after each database, so a later failure keeps the figures already taken
+            section = render(results, size, command, users, seconds, workers, shared)
+            _write(out, section)
+    click.echo(section)
+
+
+def _write(out: Path, section: str) -> None:
     text_ = out.read_text() if out.exists() else "# Benchmarks\n\n" + MARK_BEGIN + MARK_END
     before, _, rest = text_.partition(MARK_BEGIN)
     _, _, after = rest.partition(MARK_END)
     out.write_text(before + section + after)
-    click.echo(section)
 
 
 if __name__ == "__main__":

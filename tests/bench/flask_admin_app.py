@@ -13,7 +13,7 @@ import os
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import Babel
 
 from portal import models  # noqa: F401 - every table mapped, as in the portal
@@ -28,7 +28,10 @@ class MemberView(ModelView):
 
     named_filter_urls = True
     column_list = ("full_name", "mobile", "status", "referrer_id", "created_at")
-    column_filters = (FilterEqual(Member.store_id, "store"), FilterEqual(Member.mobile, "mobile"))
+    column_filters = (
+        IntEqualFilter(Member.store_id, "store"),
+        FilterEqual(Member.mobile, "mobile"),
+    )
     column_default_sort = ("created_at", True)
 
 
@@ -38,7 +41,7 @@ class VipFileView(ModelView):
     named_filter_urls = True
     column_list = ("member_id", "referrer_id", "status", "submitted_at", "store_id")
     column_filters = (
-        FilterEqual(VipFile.store_id, "store"),
+        IntEqualFilter(VipFile.store_id, "store"),
         FilterEqual(VipFile.status, "status"),
     )
     column_default_sort = "submitted_at"
@@ -50,7 +53,7 @@ class NotificationView(ModelView):
     named_filter_urls = True
     column_list = ("kind", "params", "read_at", "created_at")
     column_filters = (
-        FilterEqual(Notification.recipient_user_id, "user"),
+        IntEqualFilter(Notification.recipient_user_id, "user"),
         FilterEqual(Notification.channel, "channel"),
     )
     column_default_sort = ("created_at", True)
