@@ -158,7 +158,7 @@ def list_accounts() -> str:
         if sort == "newest"
         else [SortKey(User.login), SortKey(User.id)]
     )
-    query = select(User)
+    query = select(User).where(User.is_integration.is_(False))  # those have their own pages
     search = request.args.get("q", "").strip()[:64]
     if search:
         query = query.where(User.login.startswith(search.lower(), autoescape=True))

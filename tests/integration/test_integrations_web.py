@@ -91,3 +91,10 @@ def test_the_pages_answer_404_to_everyone_but_administrators(
     ):
         assert client.get(url).status_code == 404, url
     assert "/admin/integrations" not in client.get("/").get_data(as_text=True)
+
+
+def test_integration_accounts_are_not_listed_with_people(client, login, admin, integration):
+    login(admin)
+    accounts = client.get("/admin/accounts").get_data(as_text=True)
+    assert "integration: POS 01" not in accounts
+    assert "POS 01" in client.get("/admin/integrations").get_data(as_text=True)
