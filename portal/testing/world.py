@@ -140,6 +140,7 @@ def build_world(session: Session) -> World:
     _vip_lifecycle(session, world)
     _memberships_and_compliance(session, world, member)
     _plugin_objects(session, world)
+    _integration(session, world)
     grant = session.scalar(select(RoleGrant).where(RoleGrant.user_id == clerk.id))
     assert grant is not None
     world.ids["grant"] = grant.id
@@ -276,6 +277,24 @@ def _memberships_and_compliance(session: Session, world: World, member: Member) 
             "appeal": appeal.id,
         }
     )
+
+
+def _integration(session: Session, world: World) -> None:
+    """An integration of the first store (a reservation system) with one token."""
+    from portal.accounts import integrations
+
+    integration = integrations.create_integration(
+        session,
+        actor=world.people["admin"],
+        data=integrations.NewIntegration(
+            name="订位系统", store=world.store, actions=["restaurant.record_visit"]
+        ),
+    )
+    _plain, token = integrations.issue_integration_token(
+        session, actor=world.people["admin"], integration=integration, days=30
+    )
+    session.flush()
+    world.ids.update({"integration": integration.id, "integration_token": token.id})
 
 
 def _plugin_objects(session: Session, world: World) -> None:
