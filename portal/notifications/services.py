@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import clock
 from portal.accounts.permissions import Action, require
@@ -206,22 +207,45 @@ def deliver_due(session: Session, *, now: datetime, limit: int = 200) -> int:
 
     Handled means sent, put back for a retry, or given up: a caller may loop while the
     answer equals ``limit``. On PostgreSQL the rows are claimed with SKIP LOCKED, so
-    ticks running on several machines at once never send one message twice; on SQLite
-    the database lock serializes writers. The caller commits.
+    ticks running on several machines at once never send one message twice; on SQLite,
+    whose reads take no lock, each message is claimed before it is sent (``_claim``).
+    The caller commits.
     """
     query = due(now).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Notification)
     handled = 0
     for notification in session.scalars(query).unique().all():
-        _deliver(session, notification, now)
-        handled += 1
+        if _claim(session, notification):
+            _deliver(session, notification, now)
+            handled += 1
     session.flush()
     return handled
 
 
+def _claim(session: Session, notification: Notification) -> bool:
+    """Count this attempt with a compare-and-set on ``attempts``: a runner that read the
+    same pending row waits for this one's write lock, then finds the count moved on and
+    leaves the message alone (two runners on SQLite sent every message twice before)."""
+    seen = notification.attempts
+    claimed = session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification.id,
+            Notification.status == NotificationStatus.PENDING.value,
+            Notification.attempts == seen,
+        )
+        .values(attempts=seen + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        session.expire(notification)
+        return False
+    set_committed_value(notification, "attempts", seen + 1)
+    return True
+
+
 def _deliver(session: Session, notification: Notification, now: datetime) -> None:
-    notification.attempts += 1
     try:
         text = messages.render(notification)
         sent = _send(notification, text)
