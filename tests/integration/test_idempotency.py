@@ -184,3 +184,32 @@ def test_every_write_operation_documents_the_header(client):
                 p["name"] for p in operation.get("parameters", []) if p.get("in") == "header"
             ]
             assert headers.count(HEADER) == 1, (method, path)
+
+
+def test_two_identical_requests_at_once_write_once(app, api_token, staff, dummy_store, db_session):
+    """Two threads, each with its own connection, send the same keyed request together:
+    one writes; the other is answered 409 (still in flight) or the first response."""
+    import threading
+
+    headers = {**api_token(staff), HEADER: "twice-at-once"}
+    body = _customer(dummy_store)
+    barrier = threading.Barrier(2, timeout=30)
+    answers: list[tuple[int, bytes]] = []
+
+    def send() -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post("/api/v1/members/customers", json=body, headers=headers)
+        answers.append((response.status_code, response.get_data()))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    statuses = sorted(status for status, _body in answers)
+    assert statuses in ([201, 201], [201, 409]), answers
+    if statuses == [201, 201]:
+        assert answers[0][1] == answers[1][1]
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(Member)) == 1
