@@ -71,6 +71,27 @@ def ident(*, strict: bool = True, **kwargs: Any) -> ma.fields.Integer:
     )
 
 
+#: how an amount of money is written in JSON: decimal text, never a float (DESIGN: money)
+MONEY_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def money(*, metadata: dict[str, Any] | None = None, **kwargs: Any) -> ma.fields.Decimal:
+    """A CNY amount, sent and read as decimal text ("368.00") so no float rounds it.
+
+    Documented as such: apispec would call a Decimal field a number, which the text it
+    serialises to is not (schemathesis' response checks hold the document to its word)."""
+    return ma.fields.Decimal(
+        as_string=True,
+        metadata={
+            "type": "string",
+            "format": "decimal",
+            "pattern": MONEY_PATTERN,
+            **(metadata or {}),
+        },
+        **kwargs,
+    )
+
+
 def length(maximum: int, minimum: int | None = None) -> ma.validate.Length:
     return ma.validate.Length(
         min=minimum,

@@ -17,6 +17,7 @@ from portal.api.schema import (
     Schema,
     ident,
     length,
+    money,
     page_response,
 )
 from portal.compliance import appeals, cases, decisions, notices, rectifications, services
@@ -132,7 +133,7 @@ class ComplianceCaseRowSchema(Schema):
     codes = ma.fields.List(ma.fields.String())
     subject = ma.fields.String()
     description = ma.fields.String()
-    illicit_gain = ma.fields.Decimal(as_string=True, allow_none=True, places=2)
+    illicit_gain = money(allow_none=True, places=2)
     state = ma.fields.String(metadata={"enum": [str(s) for s in CaseState]})
     opened_by_id = ma.fields.Integer()
     created_at = ma.fields.AwareDateTime()
@@ -201,7 +202,7 @@ class ComplianceMeasureRowSchema(Schema):
     level = ma.fields.Integer()
     starts_on = ma.fields.Date(allow_none=True)
     ends_on = ma.fields.Date(allow_none=True)
-    amount = ma.fields.Decimal(as_string=True, allow_none=True, places=2)
+    amount = money(allow_none=True, places=2)
     offset_against_deposit = ma.fields.Boolean()
     lifted_at = ma.fields.AwareDateTime(allow_none=True)
 

@@ -17,6 +17,7 @@ from portal.api.schema import (
     Schema,
     ident,
     length,
+    money,
     page_response,
 )
 from portal.extensions import db
@@ -45,7 +46,7 @@ _CONFLICT = "The membership's state does not allow it (the message says why), or
 class MembershipLedgerEntrySchema(Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"enum": [str(k) for k in EntryKind]})
-    amount = ma.fields.Decimal(as_string=True, metadata={"description": "CNY"})
+    amount = money(metadata={"description": "CNY"})
     part = ma.fields.String(allow_none=True, metadata={"description": "deposit or fees"})
     due_on = ma.fields.Date(allow_none=True)
     tranche_id = ma.fields.Integer(allow_none=True)
@@ -58,7 +59,7 @@ class RefundTrancheSchema(Schema):
     id = ma.fields.Integer(attribute="entry.id")
     due_on = ma.fields.Date(attribute="entry.due_on")
     part = ma.fields.String(attribute="entry.part")
-    outstanding = ma.fields.Decimal(as_string=True)
+    outstanding = money()
     paid = ma.fields.Method("_paid", metadata={"type": "boolean"})
 
     def _paid(self, tranche: Any) -> bool:
@@ -66,13 +67,13 @@ class RefundTrancheSchema(Schema):
 
 
 class MembershipBalanceSchema(Schema):
-    deposit_received = ma.fields.Decimal(as_string=True)
-    deposit_held = ma.fields.Decimal(as_string=True)
-    fees_paid = ma.fields.Decimal(as_string=True)
-    fees_forfeited = ma.fields.Decimal(as_string=True)
-    offsets = ma.fields.Decimal(as_string=True)
-    refunds_paid = ma.fields.Decimal(as_string=True)
-    refunds_unpaid = ma.fields.Decimal(as_string=True)
+    deposit_received = money()
+    deposit_held = money()
+    fees_paid = money()
+    fees_forfeited = money()
+    offsets = money()
+    refunds_paid = money()
+    refunds_unpaid = money()
     tranches = ma.fields.List(ma.fields.Nested(RefundTrancheSchema))
 
 
@@ -207,7 +208,7 @@ class RefundsDuePageSchema(CursorPageSchema):
 
 def _money_field() -> ma.fields.Field:
     """A CNY amount as text ("0" or up to two decimals), checked by the service."""
-    return ma.fields.Decimal(required=True, as_string=True, metadata={"example": "5000.00"})
+    return money(required=True, metadata={"example": "5000.00"})
 
 
 class MembershipTypeSchema(Schema):

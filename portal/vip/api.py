@@ -17,6 +17,7 @@ from portal.api.schema import (
     Schema,
     ident,
     length,
+    money,
     page_response,
 )
 from portal.database import MAX_ID
@@ -156,10 +157,9 @@ class QueuePageSchema(CursorPageSchema):
 
 
 class ConsumptionInSchema(Schema):
-    amount = ma.fields.Decimal(
+    amount = money(
         required=True,
         places=2,
-        as_string=True,
         metadata={"description": "CNY, above zero, at most two decimals", "example": "368.00"},
     )
     occurred_at = ma.fields.AwareDateTime(required=True)
@@ -170,7 +170,7 @@ class ConsumptionSchema(Schema):
     id = ma.fields.Integer()
     vip_file_id = ma.fields.Integer()
     member_id = ma.fields.Integer()
-    amount = ma.fields.Decimal(as_string=True)
+    amount = money()
     occurred_at = ma.fields.AwareDateTime()
     note = ma.fields.String(allow_none=True)
     recorded_by_id = ma.fields.Integer()

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from portal import clock
 from portal.api.auth import BEARER, token_required, token_user
 from portal.api.blueprint import Blueprint
-from portal.api.schema import CursorPageSchema, CursorQuerySchema, Schema, ident, length
+from portal.api.schema import CursorPageSchema, CursorQuerySchema, Schema, ident, length, money
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.members import services as members
@@ -70,10 +70,9 @@ class VisitInSchema(Schema):
         load_default=None, allow_none=True, validate=length(services.MAX_TABLE_LABEL)
     )
     # no ``places``: marshmallow would round 12.345 to 12.34; the service refuses it (R5)
-    amount = ma.fields.Decimal(
+    amount = money(
         load_default=None,
         allow_none=True,
-        as_string=True,
         allow_nan=False,
         error_messages={
             "special": _l("Enter an amount above zero, with at most two decimals."),
@@ -93,7 +92,7 @@ class VisitSchema(Schema):
     source = ma.fields.String(metadata={"enum": _SOURCES})
     table_label = ma.fields.String(allow_none=True)
     party_size = ma.fields.Integer()
-    amount = ma.fields.Decimal(as_string=True, allow_none=True)
+    amount = money(allow_none=True)
     reservation_ref = ma.fields.String(allow_none=True)
     consumption_id = ma.fields.Integer(
         allow_none=True,
