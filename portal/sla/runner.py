@@ -9,6 +9,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from portal import clock
+from portal.database import is_unavailable
 from portal.extensions import db
 from portal.sla.services import TickResult, tick
 
@@ -63,8 +64,11 @@ def run_forever(every: float, batch: int, echo: Callable[[str], None]) -> None:
         started = time.monotonic()
         try:
             result = run_once(batch)
-        except Exception:
-            log.exception("tick failed; trying again in %s seconds", every)
+        except Exception as exc:
+            if is_unavailable(exc):  # a restart or another writer: not a bug, just wait
+                log.warning("database unavailable; ticking again in %s seconds: %s", every, exc)
+            else:
+                log.exception("tick failed; trying again in %s seconds", every)
         else:
             if result.tasks or result.uncovered or result.delivered or result.plugin_work:
                 echo(f"tick: {result}")
