@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.permissions import Action
+from portal.accounts.permissions import Action, plugin_action_label
 
 ACTION_LABELS = {
     Action.VIEW_MEMBER: _l("Read members"),
@@ -43,7 +43,8 @@ ACTION_LABELS = {
 
 
 def action_label(name: str) -> str:
-    """A core action's translated label; a plugin's action shows its own name."""
+    """A core action's translated label; a plugin's action its ``Permission.label``, or
+    its name when the plugin gave none."""
     if name in Action.__members__.values():
         return str(ACTION_LABELS[Action(name)])
-    return name
+    return plugin_action_label(name) or name

@@ -156,29 +156,36 @@ class Permission:
 
     action: str
     roles: frozenset[Role]
+    #: what pages call it (a lazy string, e.g. on the integration form); else its name
+    label: object = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "roles", frozenset(Role(role) for role in self.roles))
 
 
 _PLUGIN_PERMISSIONS = "portal.permissions"
+_PLUGIN_LABELS = "portal.permission_labels"
 
 
 def collect_plugin_permissions(plugins: PluginManager) -> dict[str, frozenset[Role]]:
     """Every loaded plugin's actions, checked once at start-up. A plugin declaring
     something other than a Permission, or an action outside its own namespace, fails to
     register (it is shown failed and disabled; the portal still starts)."""
-    table: dict[str, frozenset[Role]] = {}
+    return {p.action: p.roles for p in _plugin_permissions(plugins)}
+
+
+def _plugin_permissions(plugins: PluginManager) -> list[Permission]:
+    declared: list[Permission] = []
     for plugin_name, permissions in plugins.collect_by_plugin("portal_permissions"):
         try:
-            table.update(_checked(plugin_name, permissions))
+            declared.extend(_checked(plugin_name, permissions).values())
         except (TypeError, ValueError) as exc:
             plugins.fail(plugin_name, f"portal_permissions: {exc}")
-    return table
+    return declared
 
 
-def _checked(plugin_name: str, permissions: list[object]) -> dict[str, frozenset[Role]]:
-    declared: dict[str, frozenset[Role]] = {}
+def _checked(plugin_name: str, permissions: list[object]) -> dict[str, Permission]:
+    declared: dict[str, Permission] = {}
     for permission in permissions:
         if not isinstance(permission, Permission):
             raise TypeError("must return Permission items")
@@ -186,12 +193,20 @@ def _checked(plugin_name: str, permissions: list[object]) -> dict[str, frozenset
             raise ValueError(f"action {permission.action!r} must start with {plugin_name}.")
         if permission.action in declared:
             raise ValueError(f"action {permission.action!r} declared twice")
-        declared[permission.action] = permission.roles
+        declared[permission.action] = permission
     return declared
 
 
 def init_app(app: Flask, plugins: PluginManager) -> None:
-    app.extensions[_PLUGIN_PERMISSIONS] = collect_plugin_permissions(plugins)
+    permissions = _plugin_permissions(plugins)
+    app.extensions[_PLUGIN_PERMISSIONS] = {p.action: p.roles for p in permissions}
+    app.extensions[_PLUGIN_LABELS] = {p.action: p.label for p in permissions if p.label}
+
+
+def plugin_action_label(action: str) -> str | None:
+    """The label a plugin gave its action, in the reader's language; None if it gave none."""
+    label = current_app.extensions.get(_PLUGIN_LABELS, {}).get(action)
+    return None if label is None else str(label)
 
 
 def roles_allowed(action: Action | str) -> frozenset[Role]:

@@ -98,3 +98,19 @@ def test_integration_accounts_are_not_listed_with_people(client, login, admin, i
     accounts = client.get("/admin/accounts").get_data(as_text=True)
     assert "integration: POS 01" not in accounts
     assert "POS 01" in client.get("/admin/integrations").get_data(as_text=True)
+
+
+def test_a_plugins_action_shows_its_label_on_the_form(client, login, admin, app):
+    from portal.accounts.permissions import _PLUGIN_LABELS, plugin_actions
+
+    action = sorted(plugin_actions())[0]
+    labels = app.extensions[_PLUGIN_LABELS]
+    saved = dict(labels)
+    labels[action] = "Label of the plugin's action"
+    try:
+        login(admin)
+        form = client.get("/admin/integrations/new").get_data(as_text=True)
+    finally:
+        labels.clear()
+        labels.update(saved)
+    assert "Label of the plugin&#39;s action" in form or "Label of the plugin's action" in form
