@@ -176,11 +176,15 @@ def _vip_lifecycle(session: Session, world: World) -> None:
     check = spotchecks.draw_sample(
         session, actor=world.people["hq_service"], store_id=store, size=1
     )
-    request, to_open, to_reject, to_cancel = (
+    request, *to_end = (
         openings.request_account(
-            session, actor=manager, store_id=store, for_staff_id=staff.id, purpose=purpose
+            session,
+            actor=manager,
+            store_id=store,
+            for_staff_id=staff.id,
+            purpose=f"第{n}个专属账户",
         )
-        for purpose in ("为VIP客户建档", "第2个专属账户", "第3个专属账户", "第4个专属账户")
+        for n in range(1, 8)
     )
     leave = sla.record_leave(
         session,
@@ -211,11 +215,14 @@ def _vip_lifecycle(session: Session, world: World) -> None:
             "check": check.id,
             "item": check.items[0].id,
             "fresh_customer": fresh_customer.id,
-            # one request each for the answers that end it, so the others stay pending
+            # a request for each answer that ends one, on the pages and over the API, so
+            # the others stay pending whatever order they come in
             "request": request.id,
-            "request_to_open": to_open.id,
-            "request_to_reject": to_reject.id,
-            "request_to_cancel": to_cancel.id,
+            **{
+                f"request_to_{answer}{via}": to_end.pop().id
+                for answer in ("open", "reject", "cancel")
+                for via in ("", "_api")
+            },
             "leave": leave.id,
             "notification": notification.id,
             "stage": 1,

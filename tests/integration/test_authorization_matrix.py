@@ -556,11 +556,11 @@ ENDPOINT_ARGUMENTS = {
     "vip_api.record_consumption": {"file_id": "approved_file"},
     # the answers that end a request each get a request of their own
     "openings.open_account": {"request_id": "request_to_open"},
-    "openings_api.open_account": {"request_id": "request_to_open"},
+    "openings_api.open_account": {"request_id": "request_to_open_api"},
     "openings.reject_request": {"request_id": "request_to_reject"},
-    "openings_api.reject_request": {"request_id": "request_to_reject"},
+    "openings_api.reject_request": {"request_id": "request_to_reject_api"},
     "openings.cancel_request": {"request_id": "request_to_cancel"},
-    "openings_api.cancel_request": {"request_id": "request_to_cancel"},
+    "openings_api.cancel_request": {"request_id": "request_to_cancel_api"},
 }
 #: query strings a page needs to show its form (``{name}``: that id of the world)
 QUERIES = {
