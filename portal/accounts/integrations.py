@@ -44,9 +44,8 @@ class NewIntegration:
 def create_integration(
     session: Session, *, actor: User | None, data: NewIntegration
 ) -> Integration:
-    """An administrator registers an integration with its scope (no token yet); anyone
-    else is answered NotFound, as on every other integration page and endpoint."""
-    require(actor, Action.MANAGE_USERS, hide=True)
+    """An administrator registers an integration with its scope (no token yet)."""
+    require(actor, Action.MANAGE_USERS)
     errors: dict[str, list[object]] = {}
     name = " ".join((data.name or "").split())
     if not name or len(name) > NAME_LENGTH:
