@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_FAILURES_PER_ADDRESS": 20,
     "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
     "API_TOKEN_DAYS": 30,
+    #: how long an API write's Idempotency-Key answers retries with the first response
+    "IDEMPOTENCY_HOURS": 24,
     "PAGE_SIZE": 25,
     "PRIVACY_TERMS_VERSION": "2026-01",
     "TRUSTED_PROXIES": 0,
@@ -40,6 +42,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "LOGIN_FAILURES_PER_ADDRESS": int,
     "LOGIN_THROTTLE_WINDOW_MINUTES": int,
     "API_TOKEN_DAYS": int,
+    "IDEMPOTENCY_HOURS": int,
     "PAGE_SIZE": int,
     "TRUSTED_PROXIES": int,
     "QUIET_HOURS": str,

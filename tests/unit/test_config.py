@@ -90,6 +90,12 @@ def test_retention_periods_come_from_the_environment_over_the_file(instance):
     assert settings["PORTAL_RETENTION_NOTIFICATIONS"] == 4
 
 
+def test_idempotency_hours_default_and_environment(instance):
+    assert load_settings(instance, {})["PORTAL_IDEMPOTENCY_HOURS"] == 24
+    settings = load_settings(instance, {"PORTAL_IDEMPOTENCY_HOURS": "48"})
+    assert settings["PORTAL_IDEMPOTENCY_HOURS"] == 48
+
+
 def test_postgres_url_in_the_file_is_normalized_too(instance):
     write_toml(instance, 'database_url = "postgres://u:p@db:5432/portal"\n')
     uri = load_settings(instance, {})["SQLALCHEMY_DATABASE_URI"]
