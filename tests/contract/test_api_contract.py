@@ -36,7 +36,18 @@ CHECKS = (
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    # a request without its token is refused; a method the path lacks answers 405 with Allow
+    "ignored_auth",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+    # stateful: what was deleted is gone, what was created can be read
+    "use_after_free",
+    "ensure_resource_availability",
 )
+# Left out: positive_data_acceptance (the services refuse much a schema cannot express, such
+# as an honorific for a name, R2) and, for now, negative_data_rejection (the shared
+# Idempotency-Key layer accepts an empty or space-padded key that its schema forbids).
 
 #: whose token calls the operations of each tag: a role the operations allow
 ROLE_BY_TAG = {
