@@ -7,6 +7,8 @@ allowed ``ACT_ON_CASE``, only the owner acts, unless they hold ``MANAGE_CASE`` t
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from portal.accounts.permissions import Permission
 from portal.accounts.roles import Role
 
@@ -29,25 +31,48 @@ FOLLOW_UP = "renovation.follow_up"
 ASSIGN_LEADS = "renovation.assign_leads"
 
 PERMISSIONS = (
-    Permission(action=ACT_ON_CASE, roles=frozenset({Role.STAFF, Role.STORE_MANAGER})),
+    Permission(
+        action=ACT_ON_CASE,
+        roles=frozenset({Role.STAFF, Role.STORE_MANAGER}),
+        label=_l("Log and act on complaint cases"),
+    ),
     Permission(
         action=VIEW_CASE,
         roles=frozenset(
             {Role.STAFF, Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}
         ),
+        label=_l("Read complaint cases"),
     ),
-    Permission(action=MANAGE_CASE, roles=frozenset({Role.STORE_MANAGER})),
-    Permission(action=ISSUE_PENALTY, roles=frozenset({Role.STORE_MANAGER})),
+    Permission(
+        action=MANAGE_CASE,
+        roles=frozenset({Role.STORE_MANAGER}),
+        label=_l("Act on any complaint case of the store"),
+    ),
+    Permission(
+        action=ISSUE_PENALTY,
+        roles=frozenset({Role.STORE_MANAGER}),
+        label=_l("Issue penalty notices"),
+    ),
     Permission(
         action=VIEW_PENALTIES,
         roles=frozenset({Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}),
+        label=_l("Read penalty notices"),
     ),
     Permission(
         action=VIEW_SERVICE,
         roles=frozenset(
             {Role.STAFF, Role.STORE_MANAGER, Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}
         ),
+        label=_l("Read customer classes, follow-ups and revisits"),
     ),
-    Permission(action=FOLLOW_UP, roles=frozenset({Role.STAFF, Role.STORE_MANAGER})),
-    Permission(action=ASSIGN_LEADS, roles=frozenset({Role.STORE_MANAGER})),
+    Permission(
+        action=FOLLOW_UP,
+        roles=frozenset({Role.STAFF, Role.STORE_MANAGER}),
+        label=_l("Record follow-ups, projects and revisits"),
+    ),
+    Permission(
+        action=ASSIGN_LEADS,
+        roles=frozenset({Role.STORE_MANAGER}),
+        label=_l("Name the responsible person of each class"),
+    ),
 )

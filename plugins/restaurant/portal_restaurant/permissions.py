@@ -7,6 +7,8 @@ as it checks the core's actions, including the store of the object.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from portal.accounts.permissions import Permission
 from portal.accounts.roles import Role
 
@@ -22,12 +24,24 @@ VIEW_GREETINGS = "restaurant.view_greetings"
 _HEAD_OFFICE = {Role.HQ_SERVICE, Role.HQ_HEAD, Role.ADMIN}
 
 PERMISSIONS = (
-    Permission(action=RECORD_VISIT, roles=frozenset({Role.STAFF, Role.STORE_MANAGER})),
     Permission(
-        action=VIEW_VISITS, roles=frozenset({Role.STAFF, Role.STORE_MANAGER, *_HEAD_OFFICE})
+        action=RECORD_VISIT,
+        roles=frozenset({Role.STAFF, Role.STORE_MANAGER}),
+        label=_l("Record visits"),
     ),
     Permission(
-        action=VIEW_CANDIDATES, roles=frozenset({Role.STAFF, Role.STORE_MANAGER, *_HEAD_OFFICE})
+        action=VIEW_VISITS,
+        roles=frozenset({Role.STAFF, Role.STORE_MANAGER, *_HEAD_OFFICE}),
+        label=_l("Read visits"),
     ),
-    Permission(action=VIEW_GREETINGS, roles=frozenset({Role.STORE_MANAGER, *_HEAD_OFFICE})),
+    Permission(
+        action=VIEW_CANDIDATES,
+        roles=frozenset({Role.STAFF, Role.STORE_MANAGER, *_HEAD_OFFICE}),
+        label=_l("Read VIP candidates"),
+    ),
+    Permission(
+        action=VIEW_GREETINGS,
+        roles=frozenset({Role.STORE_MANAGER, *_HEAD_OFFICE}),
+        label=_l("Read greetings"),
+    ),
 )
