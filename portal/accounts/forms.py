@@ -15,8 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 from portal.accounts.integrations import MAX_TOKEN_DAYS, NAME_LENGTH
 from portal.accounts.roles import ROLE_LABELS
-from portal.compliance.forms import CheckboxesField
-from portal.web.forms import PortalForm
+from portal.web.forms import CheckboxesField, PortalForm
 
 
 class LoginForm(PortalForm):

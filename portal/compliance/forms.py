@@ -10,11 +10,9 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -23,15 +21,7 @@ from portal.compliance.cases import CaseSort
 from portal.compliance.catalogue import Measure, ViolationKind
 from portal.compliance.models import CaseState
 from portal.database import MAX_ID
-from portal.web.forms import PortalForm
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes. No ``required`` flag: a browser would then
-    ask for every box; the service says when none is ticked."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+from portal.web.forms import CheckboxesField, PortalForm
 
 
 def _text(label: object, maximum: int, rows: int = 4) -> TextAreaField:

@@ -6,7 +6,14 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict
-from wtforms import HiddenField, SelectChoice, SelectField, SubmitField
+from wtforms import (
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+    widgets,
+)
 
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
@@ -53,3 +60,11 @@ def show_refusal(form: FlaskForm, exc: DomainError) -> int:
     else:
         form.form_errors.append(str(exc.message))
     return exc.status
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes. No ``required`` flag: a browser would then
+    ask for every box; the service says when none is ticked."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
