@@ -44,8 +44,9 @@ class NewIntegration:
 def create_integration(
     session: Session, *, actor: User | None, data: NewIntegration
 ) -> Integration:
-    """An administrator registers an integration with its scope (no token yet)."""
-    require(actor, Action.MANAGE_USERS)
+    """An administrator registers an integration with its scope (no token yet); to anyone
+    else the integrations do not exist, as on every other integration endpoint."""
+    require(actor, Action.MANAGE_USERS, hide=True)
     errors: dict[str, list[object]] = {}
     name = " ".join((data.name or "").split())
     if not name or len(name) > NAME_LENGTH:

@@ -136,8 +136,7 @@ def list_integrations(query: dict[str, Any]) -> dict[str, Any]:
 @token_required
 @blp.arguments(NewIntegrationSchema)
 @blp.response(201, IntegrationDetailSchema)
-@blp.alt_response(403, description="Not an administrator")
-@blp.alt_response(404, description="No such store")
+@blp.alt_response(404, description="Not an administrator, or no such store")
 def create_integration(args: dict[str, Any]) -> Integration:
     """Register an integration with its store and actions; then issue it a token."""
     store = get_store(db.session, args["store_id"]) if args["store_id"] else None

@@ -356,7 +356,7 @@ def take_step(membership_id: int, step_name: str) -> str | Response | tuple[str,
     """One step on a membership, behind its form (and a box to tick when destructive)."""
     membership = _load(membership_id)
     step = STEPS.get(step_name)
-    if step is None:
+    if step is None or not _allowed(step, membership):
         raise NotFound(_("This page does not exist, or you may not see it."))
     form = step.form()
     if isinstance(form, TransferForm):

@@ -199,8 +199,7 @@ TABLE: dict[str | tuple[str, str], Access] = {
     "accounts.integrations.revoke_integration": gate(A.MANAGE_USERS, **_ADMIN),
     "accounts.integrations.revoke_token": gate(A.MANAGE_USERS, **_ADMIN),
     "accounts.integrations.show_integration": gate(A.MANAGE_USERS, **_ADMIN),
-    # known: 403 where the other integration endpoints (and its own documented 404) answer 404
-    "integrations.create_integration": gate(A.MANAGE_USERS, refused="403", **_ADMIN),
+    "integrations.create_integration": gate(A.MANAGE_USERS, **_ADMIN),
     "integrations.issue_token": gate(A.MANAGE_USERS, **_ADMIN),
     "integrations.list_actions": gate(A.MANAGE_USERS, **_ADMIN),
     "integrations.list_integrations": gate(A.MANAGE_USERS, **_ADMIN),
@@ -296,9 +295,8 @@ TABLE: dict[str | tuple[str, str], Access] = {
     ),
     "memberships.refunds_due": LOGGED_IN,
     "memberships.show_membership": gate(A.VIEW_MEMBERSHIP, owner=True),
-    "memberships.take_step": known(
-        gate(A.REVIEW_MEMBERSHIP), FORM_FIRST, "compliance", "finance", "admin", "member"
-    ),
+    # the suspend step: the reviewers' or the case workers' (R24)
+    "memberships.take_step": gate(roles=may(A.REVIEW_MEMBERSHIP) | PERMISSIONS[A.MANAGE_CASES]),
     "memberships_api.announce_end": _MEMBERSHIP_REVIEW,
     "memberships_api.apply": gate(
         A.APPLY_MEMBERSHIP, owner=True, visible=seen(PERMISSIONS[A.VIEW_MEMBER])
@@ -697,6 +695,8 @@ def _schema_value(
         return (START + timedelta(days=1)).date().isoformat()
     if fmt == "date-time":
         return (START + timedelta(hours=1)).isoformat()
+    if fmt == "decimal":
+        return "1.00"
     return "matrix"
 
 

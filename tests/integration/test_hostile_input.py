@@ -247,6 +247,7 @@ OWNED_FORMS: list[tuple[str, str, str]] = [
     ("/openings/{request}/reject", "hq", "/openings/{request}/reject"),
     ("/openings/{request}/cancel", "manager", "/openings/{request}/cancel"),
     ("/openings/{request}/activate", "manager", "/openings/{request}/activate"),
+    ("/memberships/{membership}/{step}", "hq", "/memberships/{membership}/suspend"),
     ("/spotchecks/draw", "hq", "/spotchecks/draw"),
     ("/spotchecks/items/{item}/finding", "hq", "/spotchecks/items/{item}/finding"),
     ("/leave", "manager", "/leave"),
