@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from portal.accounts import services
@@ -55,7 +56,8 @@ def _load_user(session_id: str) -> User | None:
     user_id = session_id.partition(".")[0]
     if not user_id.isdigit() or len(user_id) > 10:
         return None
-    user = db.session.get(User, int(user_id))
+    # every page asks for the grants: one statement for the user and them
+    user = db.session.get(User, int(user_id), options=[joinedload(User.grants)])
     if user is None or user.get_id() != session_id:
         return None
     return user

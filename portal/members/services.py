@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from portal import clock
 from portal.accounts.models import User
@@ -320,7 +320,8 @@ def list_members(
     ``contact`` finds the customers holding a phone number, e-mail or WeChat ID, as a clerk
     at the counter does; text that is none of them finds nobody."""
     scope = stores_in_scope(actor, Action.LIST_MEMBERS)
-    query = select(Member).options(selectinload(Member.referrer))  # one query, not one per row
+    # one query for the referrers, not one per row; the list shows their names, not grants
+    query = select(Member).options(selectinload(Member.referrer).options(lazyload(User.grants)))
     if store_id is not None:
         if scope is not None and store_id not in scope:
             raise NotFound(_l("No such store."))

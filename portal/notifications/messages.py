@@ -12,10 +12,11 @@ the recipient's.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_app_context
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def render(notification: Notification, locale: str | None = None) -> str:
     give a neutral sentence (and a warning in the log) instead of an error page.
     """
     chosen = _supported(locale) or _supported(recipient_locale(notification)) or _default()
-    with force_locale(chosen):
+    with _in_locale(chosen):
         text = _REGISTRY.get(notification.kind)
         if text is None:
             log.warning("notification %s has unknown kind %r", notification.id, notification.kind)
@@ -77,6 +78,13 @@ def render(notification: Notification, locale: str | None = None) -> str:
                 notification.kind,
             )
             return _("You have a new message.")
+
+
+def _in_locale(locale: str) -> AbstractContextManager[Any]:
+    """``force_locale`` only when another language is current: switching reloads the
+    catalogues, which a page listing the reader's own messages would pay on every row."""
+    current = get_locale() if has_app_context() else None
+    return nullcontext() if current is not None and str(current) == locale else force_locale(locale)
 
 
 def _supported(locale: str | None) -> str | None:

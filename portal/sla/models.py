@@ -82,7 +82,7 @@ class SlaTask(db.Model):
         Index("ix_sla_task_store_queue", "store_id", "state", "due_at", "id"),
         Index("ix_sla_task_queue", "state", "due_at", "id"),
         Index("ix_sla_task_subject", "subject_type", "subject_id"),
-        # the stores of the tasks handed to someone (decidable_stores); partial, because
+        # the stores of the tasks handed to someone (decision_scope); partial, because
         # most tasks have no assignee and SQLite's statistics would count the NULLs
         Index(
             "ix_sla_task_assignee",

@@ -976,14 +976,34 @@ def require_decider(session: Session, actor: Any, task: SlaTask) -> None:
     raise PermissionDenied(_l("You are not allowed to do this."))
 
 
-def decidable_stores(session: Session, actor: Any, *, now: datetime) -> set[int] | None:
-    """Every store holding a task ``actor`` may decide, or None for all stores.
+@dataclass(frozen=True)
+class DecisionScope:
+    """The tasks an actor may decide, as a queue needs them: both halves rest on the same
+    grants, leave and deputies, worked out once."""
 
-    A queue adds ``store_id IN (...)`` beside :func:`decidable`: that OR alone leads the
+    #: every store holding a task the actor may decide; None: every store
+    stores: set[int] | None
+    #: the SQL condition over SlaTask (see :func:`decidable`)
+    condition: ColumnElement[bool]
+
+
+def decision_scope(session: Session, actor: Any, *, now: datetime) -> DecisionScope:
+    """The stores and the condition of the tasks ``actor`` may decide at ``now``.
+
+    A queue adds ``store_id IN (stores)`` beside the condition: its OR alone leads the
     planners to walk every open task in deadline order, while the store list lets the
     ``(store_id, state, due_at, id)`` index serve a store's queue at any size.
     """
     grants = _effective_grants(session, actor, now)
+    return DecisionScope(
+        stores=_decidable_stores(session, actor, grants),
+        condition=_decidable(actor, grants),
+    )
+
+
+def _decidable_stores(
+    session: Session, actor: Any, grants: list[tuple[str, int | None]]
+) -> set[int] | None:
     stores: set[int] = set()
     for _role, store_id in grants:
         if store_id is None:
@@ -1013,7 +1033,10 @@ def decidable(session: Session, actor: Any, *, now: datetime) -> ColumnElement[b
     resort (nobody in the store) is covered through ``tick``, which escalates uncovered
     tasks to head-office service at once.
     """
-    grants = _effective_grants(session, actor, now)
+    return _decidable(actor, _effective_grants(session, actor, now))
+
+
+def _decidable(actor: Any, grants: list[tuple[str, int | None]]) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     for policy in policy_table().policies.values():
         stores = _stores_covered(grants, policy.decider_roles)

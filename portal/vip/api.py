@@ -294,14 +294,16 @@ def decide_file(args: dict[str, Any], file_id: int) -> Any:
 def review_queue(query: dict[str, Any]) -> dict[str, Any]:
     """Files you may decide, the nearest deadline first, with the time left (R5)."""
     actor = token_user()
+    scope = services.queue_scope(db.session, actor)  # once for the page and its counts
     page = services.review_queue(
         db.session,
         actor=actor,
         bucket=services.Bucket(query["bucket"]),
         cursor=query["cursor"],
         limit=query["limit"],
+        scope=scope,
     )
-    counts = services.queue_counts(db.session, actor=actor)
+    counts = services.queue_counts(db.session, actor=actor, scope=scope)
     return {**page_response(page), "counts": {str(k): v for k, v in counts.items()}}
 
 

@@ -883,11 +883,9 @@ class QueueScope:
 def queue_scope(session: Session, actor: User, now: datetime | None = None) -> QueueScope:
     """The actor's review scope at ``now`` (default: the clock's now)."""
     now = now or clock.now()
+    decision = sla.decision_scope(session, actor, now=now)
     return QueueScope(
-        actor_id=actor.id,
-        now=now,
-        stores=sla.decidable_stores(session, actor, now=now),
-        decidable=sla.decidable(session, actor, now=now),
+        actor_id=actor.id, now=now, stores=decision.stores, decidable=decision.condition
     )
 
 
