@@ -41,7 +41,8 @@ PARAMETER = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[!-~]+$"},
     "description": (
         "Send the same key when retrying: the first response is answered again and the "
-        "write is done once. Keys are per account and kept for 24 hours."
+        "write is done once. Keys are per account and kept for a day (the operator's "
+        "PORTAL_IDEMPOTENCY_HOURS)."
     ),
 }
 RESPONSES = {

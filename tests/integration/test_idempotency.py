@@ -83,7 +83,7 @@ def test_a_failed_request_does_not_use_up_its_key(client, api_token, staff, dumm
 
 
 def test_a_malformed_key_is_a_clear_422(client, api_token, staff, dummy_store):
-    for key in ("x" * 65, "with space", "键"):
+    for key in ("x" * 65, "with space", "键", ""):  # empty: refused, not taken for none
         refused = client.post(
             "/api/v1/members/customers",
             json=_customer(dummy_store),
