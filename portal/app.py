@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config as portal_config
 from portal.audit.context import Origin, current_origin
 from portal.clock import Clock
-from portal.database import DEFAULT_SQLITE_BUSY_TIMEOUT, engine_options, render_migration_item
+from portal.database import engine_options, render_migration_item
 from portal.extensions import babel, csrf, db, login_manager, migrate
 from portal.plugins.manager import PluginManager
 
@@ -63,7 +63,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         # a pooled connection the server dropped (restart, failover) is replaced, not used
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
-        PORTAL_SQLITE_BUSY_TIMEOUT=DEFAULT_SQLITE_BUSY_TIMEOUT,
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(portal_config.load_settings(Path(app.instance_path), os.environ))

@@ -18,6 +18,7 @@ from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.accounts.operator import ShellOperator
 from portal.accounts.roles import Role
+from portal.database import is_unavailable
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.plugins.manager import PluginManager
@@ -35,6 +36,16 @@ def _fail(exc: DomainError) -> None:
         ]
         raise click.ClickException("\n".join(lines))
     raise click.ClickException(str(exc.message))
+
+
+class Unavailable(click.ClickException):
+    """The database is down or locked: a message, not a traceback, and the exit status
+    cron and systemd read as "try again later"."""
+
+    exit_code = 75  # EX_TEMPFAIL
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(f"database unavailable, nothing done: {getattr(exc, 'orig', exc)}")
 
 
 @portal_cli.command("setup")
@@ -141,7 +152,13 @@ def tick_command(every: float | None, batch: int) -> None:
     from portal.sla import runner
 
     if every is None:
-        click.echo(f"tick: {runner.run_once(batch)}")
+        try:
+            result = runner.run_once(batch)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            raise Unavailable(exc) from exc
+        click.echo(f"tick: {result}")
     else:
         runner.run_forever(every, batch, click.echo)
 

@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "QUIET_HOURS": "21:00-08:00",
     #: R7: how many approved VIP files a spot check draws per store by default
     "SPOT_CHECK_SIZE": 5,
+    #: seconds a SQLite write waits for another connection's lock before it answers 503
+    "SQLITE_BUSY_TIMEOUT": 10.0,
 }
 
 # Environment variables read as-is (name without the PORTAL_ prefix -> parser).
@@ -47,6 +49,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "TRUSTED_PROXIES": int,
     "QUIET_HOURS": str,
     "SPOT_CHECK_SIZE": int,
+    "SQLITE_BUSY_TIMEOUT": float,
 }
 
 

@@ -78,11 +78,6 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
     return False
 
 
-#: seconds a SQLite statement waits for another connection's write lock before it gives up
-#: with "database is locked" (answered 503); ``sqlite_busy_timeout`` in portal.toml
-DEFAULT_SQLITE_BUSY_TIMEOUT = 10.0
-
-
 def engine_options(url: str, options: dict[str, Any], busy_timeout: float) -> dict[str, Any]:
     """The engine options for ``url``: SQLite connections get the busy timeout."""
     if not url.startswith("sqlite"):

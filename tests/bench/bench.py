@@ -81,7 +81,11 @@ def _served(app: str, env: dict[str, str], workers: int, log: Path) -> Iterator[
     base = f"http://127.0.0.1:{port}"
     with log.open("a") as out:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+            # no control socket: its default path is one per machine
+            [
+                *(str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}"),
+                *("--workers", str(workers), "--no-control-socket"),
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,

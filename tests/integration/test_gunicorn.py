@@ -65,7 +65,11 @@ def test_gunicorn_serves_the_portal_with_two_workers(tmp_path: Path) -> None:
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [str(gunicorn), "portal:create_app()", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+            # no control socket: its default path is one per machine, and tests run side by side
+            [
+                *(str(gunicorn), "portal:create_app()", "--bind", f"127.0.0.1:{port}"),
+                *("--workers", "2", "--no-control-socket"),
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from portal.accounts.operator import ShellOperator
 from portal.accounts.roles import Role
@@ -374,6 +376,35 @@ def test_tick_command_prints_the_counts(runner, start, clock):
     assert "reminded 2" in result.output
     assert "breached 1" in result.output
     assert "escalated 1" in result.output
+
+
+def _locked_error(path) -> sqlite3.OperationalError:
+    """SQLite's own "database is locked" (with its error code), from a file another
+    connection holds."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(sqlite3.OperationalError) as caught:
+            sqlite3.connect(path, timeout=0).execute("CREATE TABLE t (x)")
+    finally:
+        holder.close()
+    return caught.value
+
+
+def test_a_one_shot_tick_on_a_locked_database_says_so_and_exits_75(runner, monkeypatch, tmp_path):
+    """Cron reads 75 (EX_TEMPFAIL) as "try again"; the operator reads one line, no traceback."""
+    from portal.sla import runner as sla_runner
+
+    orig = _locked_error(tmp_path / "held.db")
+
+    def locked(batch: int) -> None:
+        raise OperationalError("UPDATE sla_tasks", {}, orig)
+
+    monkeypatch.setattr(sla_runner, "run_once", locked)
+    result = runner.invoke(args=["portal", "tick"])
+    assert result.exit_code == 75
+    assert "database unavailable, nothing done: database is locked" in result.output
+    assert "Traceback" not in result.output
 
 
 class RepairPolicies:

@@ -184,3 +184,9 @@ def test_test_config_beats_file_and_environment(tmp_path, monkeypatch):
     assert app.config["PORTAL_PAGE_SIZE"] == 7
     assert app.config["SECRET_KEY"] == "from-file"
     assert not (instance / "secret_key").exists()
+
+
+def test_sqlite_busy_timeout_default_and_environment(instance):
+    assert load_settings(instance, {})["PORTAL_SQLITE_BUSY_TIMEOUT"] == 10.0
+    settings = load_settings(instance, {"PORTAL_SQLITE_BUSY_TIMEOUT": "2.5"})
+    assert settings["PORTAL_SQLITE_BUSY_TIMEOUT"] == 2.5
