@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import current_app
 
-from portal import clock
+from portal import clock, idempotency
 from portal.database import is_unavailable
 from portal.extensions import db
 from portal.sla.services import TickResult, tick
@@ -37,6 +37,10 @@ def run_once(batch: int = 500) -> TickResult:
         if result.tasks < batch:
             break
     total.plugin_work = tick_plugins()
+    forgotten = idempotency.purge_expired(db.session, now=clock.now())
+    db.session.commit()
+    if forgotten:
+        log.info("forgot %s expired Idempotency-Keys", forgotten)
     return total
 
 

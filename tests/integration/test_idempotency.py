@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 
 from portal.accounts.models import IdempotencyRecord
+from portal.accounts.roles import Role
 from portal.api.idempotency import HEADER
 from portal.idempotency import advisory_lock_id, fingerprint
 from portal.members.models import Member
@@ -53,8 +54,6 @@ def test_the_same_key_with_another_request_is_refused(client, api_token, staff, 
 
 
 def test_keys_are_per_account(client, api_token, staff, make_user, dummy_store, db_session):
-    from portal.accounts.roles import Role
-
     colleague = make_user("staff2", Role.STAFF, dummy_store)
     mine = client.post(
         "/api/v1/members/customers",
@@ -213,3 +212,26 @@ def test_two_identical_requests_at_once_write_once(app, api_token, staff, dummy_
         assert answers[0][1] == answers[1][1]
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(Member)) == 1
+
+
+def test_the_tick_forgets_every_accounts_expired_keys(
+    client, api_token, staff, make_user, dummy_store, clock, app, db_session
+):
+    """A claim forgets only its own account's expired keys; the tick forgets everyone's."""
+    from portal.sla import runner
+
+    other = make_user("other-writer", Role.STAFF, dummy_store)
+    for who, mobile in ((staff, "13712345678"), (other, "13712345679")):
+        answer = client.post(
+            "/api/v1/members/customers",
+            json={**_customer(dummy_store), "mobile": mobile},
+            headers={**api_token(who), HEADER: "kept-a-day"},
+        )
+        assert answer.status_code == 201
+    hours = app.config.get("PORTAL_IDEMPOTENCY_HOURS", 24)
+    clock.set(START + timedelta(hours=hours) - timedelta(seconds=1))
+    runner.run_once()
+    assert db_session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 2
+    clock.set(START + timedelta(hours=hours, seconds=1))
+    runner.run_once()
+    assert db_session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
