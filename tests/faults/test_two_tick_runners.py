@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,15 @@ def test_two_tick_threads_started_together_fire_every_step_once(
     do, each with its own app context and so its own session and connection."""
     _start_tasks(dummy_store, store_manager)
     clock.set(START + timedelta(days=2))
+    assert _run_twice_at_once(app, lambda: run_once(BATCH), timeout=120) == []
+    _assert_every_step_once()
+
+
+def _run_twice_at_once(
+    app: Flask, work: Callable[[], object], timeout: float
+) -> list[BaseException]:
+    """``work`` in two threads released together by a barrier, each in its own app context
+    (and so with its own session and connection); what they raised."""
     together = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -93,8 +103,8 @@ def test_two_tick_threads_started_together_fire_every_step_once(
         with app.app_context():
             together.wait()
             try:
-                run_once(BATCH)
-            except BaseException as exc:  # reported below
+                work()
+            except BaseException as exc:  # reported to the caller
                 errors.append(exc)
             finally:
                 db.session.remove()
@@ -103,9 +113,8 @@ def test_two_tick_threads_started_together_fire_every_step_once(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    _assert_every_step_once()
+        thread.join(timeout=timeout)
+    return errors
 
 
 def _assert_every_step_once() -> None:
@@ -165,26 +174,12 @@ def test_two_runners_delivering_at_once_send_each_message_once(
     db.session.commit()
     db.session.remove()
     gateway = register_plugin(SlowGateway(), "slow-gateway")
-    together = threading.Barrier(2)
-    errors: list[BaseException] = []
 
-    def runner() -> None:
-        with app.app_context():
-            together.wait()
-            try:
-                notifications.deliver_due(db.session, now=clock.now())
-                db.session.commit()
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def deliver() -> None:
+        notifications.deliver_due(db.session, now=clock.now())
+        db.session.commit()
 
-    threads = [threading.Thread(target=runner) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert _run_twice_at_once(app, deliver, timeout=60) == []
     assert sorted(gateway.sent) == sorted(set(gateway.sent))  # nothing sent twice
     assert len(gateway.sent) == MESSAGES
     statuses = db.session.scalars(select(Notification.status)).all()
