@@ -822,15 +822,20 @@ def _effective_grants(session: Session, actor: Any, now: datetime) -> list[tuple
     if actor is None or not getattr(actor, "is_enabled", False):
         return []
     me = getattr(actor, "id", None)
-    if leave_at(session, me, at=now) is not None:
-        return []
     grants = [(str(g.role), g.store_id) for g in actor.grants]
-    if me is not None:
-        for leave in session.scalars(
-            select(LeavePeriod).where(LeavePeriod.deputy_id == me, _active_leave_filter(now))
-        ):
-            if leave.user.is_enabled:
-                grants += [(str(g.role), g.store_id) for g in leave.user.grants]
+    if me is None:
+        return grants
+    # one statement for both: the actor's own leave and the leave they stand in for
+    leaves = session.scalars(
+        select(LeavePeriod).where(
+            or_(LeavePeriod.user_id == me, LeavePeriod.deputy_id == me), _active_leave_filter(now)
+        )
+    ).all()
+    if any(leave.user_id == me for leave in leaves):
+        return []
+    for leave in leaves:
+        if leave.user.is_enabled:
+            grants += [(str(g.role), g.store_id) for g in leave.user.grants]
     return grants
 
 

@@ -3,7 +3,8 @@
 ``build_world(session)`` creates two stores, one person per role (store roles bound to the
 first store, head-office roles store-less), a member with a login and a second member of
 the other store, and one object of every kind a URL names (core and bundled plugins), so a
-test can fill every rule's arguments from ``World.ids``. Plain functions: a module- or
+test can fill every rule's arguments from ``World.ids``; ``ARGUMENTS`` and its blueprint and
+endpoint overrides say which id fills which URL argument. Plain functions: a module- or
 session-scoped fixture can build it once, unlike the function-scoped factories of
 ``portal.testing.fixtures``.
 """
@@ -39,6 +40,65 @@ from portal.vip import services as vip
 from portal.vip.testing import ID_NUMBERS, complete_values, dummy_customer, dummy_vip_file
 
 _SETUP = ShellOperator("test-setup")
+
+#: URL argument (``app.url_map``) -> the world's id it is filled with, unless the blueprint
+#: or the endpoint says otherwise
+ARGUMENTS = {
+    "member_id": "member",
+    "store_id": "store",
+    "user_id": "user",
+    "grant_id": "grant",
+    "notification_id": "notification",
+    "case_id": "case",
+    "file_id": "file",
+    "stage": "stage",
+    "request_id": "request",
+    "check_id": "check",
+    "item_id": "item",
+    "leave_id": "leave",
+    "task_id": "task",
+    "name": "plugin",
+    "membership_id": "membership",
+    "step_name": "step",
+    "entry_id": "entry",
+    "type_id": "membership_type",
+    "attachment_id": "attachment",
+    "notice_id": "notice",
+    "appeal_id": "appeal",
+    "visit_id": "visit",
+    "penalty_id": "penalty",
+    "project_id": "project",
+    "integration_id": "integration",
+    "token_id": "integration_token",
+}
+_COMPLIANCE = {"case_id": "compliance_case"}
+_RENOVATION = {"case_id": "renovation_case", "member_id": "customer"}
+#: blueprints whose arguments name other objects than the default
+BLUEPRINT_ARGUMENTS = {
+    "compliance": _COMPLIANCE,
+    "compliance_api": _COMPLIANCE,
+    "renovation": _RENOVATION,
+    "renovation_api": _RENOVATION,
+    "renovation_service": _RENOVATION,
+    "renovation_service_api": _RENOVATION,
+    "restaurant": {"member_id": "customer"},
+}
+#: endpoints whose arguments name other objects than their blueprint's
+ENDPOINT_ARGUMENTS = {
+    # R9: the departing employee is the staff member who refers the customers
+    "ownership.handover_referrer": {"user_id": "staff"},
+    "renovation.show_repair_notice": {"case_id": "repair_case"},
+    "renovation.download_repair_notice": {"case_id": "repair_case"},
+    "vip.record_consumption": {"file_id": "approved_file"},
+    "vip_api.record_consumption": {"file_id": "approved_file"},
+    # the answers that end a request each get a request of their own
+    "openings.open_account": {"request_id": "request_to_open"},
+    "openings_api.open_account": {"request_id": "request_to_open_api"},
+    "openings.reject_request": {"request_id": "request_to_reject"},
+    "openings_api.reject_request": {"request_id": "request_to_reject_api"},
+    "openings.cancel_request": {"request_id": "request_to_cancel"},
+    "openings_api.cancel_request": {"request_id": "request_to_cancel_api"},
+}
 
 
 @dataclass
@@ -150,8 +210,8 @@ def build_world(session: Session) -> World:
 
 def _vip_lifecycle(session: Session, world: World) -> None:
     """Customers referred by ``staff`` (R8): a submitted file with its review task (R5), an
-    ownership conflict, an approved file drawn in a spot check (R7), an account request
-    (R6), leave with a deputy, and an unread message of the admin."""
+    ownership conflict, a complete draft (R4), an approved file drawn in a spot check (R7),
+    an account request (R6), leave with a deputy, and an unread message of the admin."""
     staff, manager, li = (world.people[n] for n in ("staff", "manager", "li"))
     store = world.store.id
     customer = dummy_customer(session, staff, store_id=store, mobile="13900139000")
@@ -160,6 +220,16 @@ def _vip_lifecycle(session: Session, world: World) -> None:
         session, actor=li, store_id=store, full_name="王建国", mobile="13900139000"
     )
     assert isinstance(conflict, OwnershipConflict), conflict
+    draft_customer = dummy_customer(
+        session, staff, store_id=store, full_name="李秀英", mobile="13700137000"
+    )
+    draft_file = dummy_vip_file(
+        session,
+        staff,
+        draft_customer,
+        values=complete_values(full_name="李秀英", mobile="13700137000", id_number=ID_NUMBERS[1]),
+        submit=False,
+    )
     approved_customer = dummy_customer(
         session, staff, store_id=store, full_name="张伟", mobile="13600136000"
     )
@@ -210,6 +280,9 @@ def _vip_lifecycle(session: Session, world: World) -> None:
             "file": file.id,
             "task": vip.task_of(session, file).id,
             "case": conflict.id,
+            "draft_customer": draft_customer.id,
+            "draft_file": draft_file.id,
+            "draft_version": draft_file.version,  # an edit of the draft names it (R4)
             "approved_customer": approved_customer.id,
             "approved_file": approved_file.id,
             "check": check.id,
@@ -232,7 +305,8 @@ def _vip_lifecycle(session: Session, world: World) -> None:
 
 def _memberships_and_compliance(session: Session, world: World, member: Member) -> None:
     """R16: the member's membership, revoked with its deposit held (a refund tranche);
-    R17-R21: a case against the member with evidence, decided in a notice it appealed."""
+    R17-R21: a case against the member with evidence and a note, decided in a notice it
+    appealed."""
     people = world.people
     membership = active_membership(
         session,
@@ -264,6 +338,7 @@ def _memberships_and_compliance(session: Session, world: World, member: Member) 
         filename="evidence.png",
         content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
     )
+    cases.add_note(session, actor=compliance, case=case, text="证据")
     notice = decisions.decide(
         session,
         actor=compliance,

@@ -27,7 +27,13 @@ from flask.testing import FlaskClient
 from portal.accounts.permissions import PERMISSIONS, Action
 from portal.accounts.roles import Role
 from portal.testing.fixtures import PASSWORD, START, IsolatedClient, _empty_tables
-from portal.testing.world import World, build_world
+from portal.testing.world import (
+    ARGUMENTS,
+    BLUEPRINT_ARGUMENTS,
+    ENDPOINT_ARGUMENTS,
+    World,
+    build_world,
+)
 
 API = "/api/v1"
 
@@ -503,63 +509,6 @@ def access_of(endpoint: str, method: str) -> Access:
 
 # --- the world and the actors' clients ------------------------------------------------------
 
-#: URL argument -> the world's id it is filled with, unless the blueprint says otherwise
-ARGUMENTS = {
-    "member_id": "member",
-    "store_id": "store",
-    "user_id": "user",
-    "grant_id": "grant",
-    "notification_id": "notification",
-    "case_id": "case",
-    "file_id": "file",
-    "stage": "stage",
-    "request_id": "request",
-    "check_id": "check",
-    "item_id": "item",
-    "leave_id": "leave",
-    "task_id": "task",
-    "name": "plugin",
-    "membership_id": "membership",
-    "step_name": "step",
-    "entry_id": "entry",
-    "type_id": "membership_type",
-    "attachment_id": "attachment",
-    "notice_id": "notice",
-    "appeal_id": "appeal",
-    "visit_id": "visit",
-    "penalty_id": "penalty",
-    "project_id": "project",
-    "integration_id": "integration",
-    "token_id": "integration_token",
-}
-_COMPLIANCE = {"case_id": "compliance_case"}
-_RENOVATION = {"case_id": "renovation_case", "member_id": "customer"}
-#: blueprints whose arguments name other objects than the default
-BLUEPRINT_ARGUMENTS = {
-    "compliance": _COMPLIANCE,
-    "compliance_api": _COMPLIANCE,
-    "renovation": _RENOVATION,
-    "renovation_api": _RENOVATION,
-    "renovation_service": _RENOVATION,
-    "renovation_service_api": _RENOVATION,
-    "restaurant": {"member_id": "customer"},
-}
-#: endpoints whose arguments name other objects than their blueprint's
-ENDPOINT_ARGUMENTS = {
-    # R9: the departing employee is the staff member who refers the customers
-    "ownership.handover_referrer": {"user_id": "staff"},
-    "renovation.show_repair_notice": {"case_id": "repair_case"},
-    "renovation.download_repair_notice": {"case_id": "repair_case"},
-    "vip.record_consumption": {"file_id": "approved_file"},
-    "vip_api.record_consumption": {"file_id": "approved_file"},
-    # the answers that end a request each get a request of their own
-    "openings.open_account": {"request_id": "request_to_open"},
-    "openings_api.open_account": {"request_id": "request_to_open_api"},
-    "openings.reject_request": {"request_id": "request_to_reject"},
-    "openings_api.reject_request": {"request_id": "request_to_reject_api"},
-    "openings.cancel_request": {"request_id": "request_to_cancel"},
-    "openings_api.cancel_request": {"request_id": "request_to_cancel_api"},
-}
 #: query strings a page needs to show its form (``{name}``: that id of the world)
 QUERIES = {
     "memberships.apply": "member_id={member}",

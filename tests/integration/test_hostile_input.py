@@ -10,38 +10,27 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from portal.accounts import integrations
 from portal.accounts.models import RoleGrant, User
-from portal.accounts.roles import Role
-from portal.compliance import appeals, cases, decisions
-from portal.members import ownership
 from portal.members.models import (
     Member,
     MemberContact,
     OwnershipConflict,
     ReferrerAssignment,
 )
-from portal.memberships import lifecycle as memberships
-from portal.memberships.testing import active_membership, dummy_type
-from portal.notifications import services as notifications
-from portal.notifications.models import Channel, Notification
-from portal.openings import services as openings
+from portal.notifications.models import Notification
 from portal.openings.models import AccountRequest
-from portal.sla import services as sla
 from portal.sla.models import LeavePeriod, SlaTask
-from portal.spotchecks import services as spotchecks
 from portal.spotchecks.models import SpotCheck, SpotCheckItem
 from portal.stores.models import Store
-from portal.testing.fixtures import PASSWORD, START
-from portal.vip import services as vip
+from portal.testing.fixtures import PASSWORD
+from portal.testing.world import ARGUMENTS, World, build_world
 from portal.vip.models import Consumption, VipFile
-from portal.vip.testing import ID_NUMBERS, complete_values, dummy_customer, dummy_vip_file
+from portal.vip.testing import ID_NUMBERS
 
 API = "/api/v1"
 LONG = "长" * 50_000 + "a" * 50_000  # 100k characters, multi-byte and ASCII
@@ -155,7 +144,7 @@ FORMS: dict[str, list[str]] = {
     # integrations and their tokens (issue 7)
     "/admin/integrations/new": ["name", "store_id", "actions"],
     "/admin/integrations/{integration}/tokens": ["days"],
-    "/admin/integrations/{integration}/tokens/{token}/revoke": ["submit"],
+    "/admin/integrations/{integration}/tokens/{integration_token}/revoke": ["submit"],
     "/admin/integrations/{integration}/revoke": ["submit"],
     # notifications
     "/notifications/{notification}/read": [],
@@ -214,7 +203,7 @@ FORMS: dict[str, list[str]] = {
 CONFIRMATIONS = {
     "/admin/grants/{grant}/revoke",
     "/admin/accounts/{user}/enabled",
-    "/admin/integrations/{integration}/tokens/{token}/revoke",  # revokes the token
+    "/admin/integrations/{integration}/tokens/{integration_token}/revoke",  # revokes the token
     "/admin/integrations/{integration}/revoke",  # revokes the integration
     "/notifications/{notification}/read",  # no fields: marks the message read
     "/notifications/read-all",  # no fields: marks every message read
@@ -243,16 +232,16 @@ OWNED_FORMS: list[tuple[str, str, str]] = [
     ("/vip/files/{file}/decide", "manager", "/vip/files/{file}/decide"),
     ("/vip/files/{file}/consumption", "staff", "/vip/files/{approved_file}/consumption"),
     ("/openings/new", "manager", "/openings/new"),
-    ("/openings/{request}/open", "hq", "/openings/{request}/open"),
-    ("/openings/{request}/reject", "hq", "/openings/{request}/reject"),
+    ("/openings/{request}/open", "hq_service", "/openings/{request}/open"),
+    ("/openings/{request}/reject", "hq_service", "/openings/{request}/reject"),
     ("/openings/{request}/cancel", "manager", "/openings/{request}/cancel"),
     ("/openings/{request}/activate", "manager", "/openings/{request}/activate"),
-    ("/memberships/{membership}/{step}", "hq", "/memberships/{membership}/suspend"),
-    ("/spotchecks/draw", "hq", "/spotchecks/draw"),
-    ("/spotchecks/items/{item}/finding", "hq", "/spotchecks/items/{item}/finding"),
+    ("/memberships/{membership}/{step}", "hq_service", "/memberships/{membership}/suspend"),
+    ("/spotchecks/draw", "hq_service", "/spotchecks/draw"),
+    ("/spotchecks/items/{item}/finding", "hq_service", "/spotchecks/items/{item}/finding"),
     ("/leave", "manager", "/leave"),
     ("/leave/{leave}/cancel", "manager", "/leave/{leave}/cancel"),
-    ("/sla/tasks/{task}/reassign", "hq", "/sla/tasks/{task}/reassign"),
+    ("/sla/tasks/{task}/reassign", "hq_service", "/sla/tasks/{task}/reassign"),
     ("/compliance/cases/new", "compliance", "/compliance/cases/new"),
     (
         "/compliance/cases/{case}/decision",
@@ -388,203 +377,33 @@ def _assert_handled(response, *allowed: int) -> None:
         assert isinstance(error["status"], str)
 
 
-@pytest.fixture
-def world(
-    app,
-    db_session,
-    make_user,
-    dummy_store,
-    other_store,
-    admin,
-    member,
-    staff,
-    store_manager,
-    hq_service,
-    hq_head,
-    compliance,
-    api_token,
-):
-    """One object of every kind, with the people who act on them: ids for every URL.
+#: the people of the world who fill in forms and call the API here
+PEOPLE = ("admin", "staff", "li", "manager", "hq_service", "hq_head", "compliance")
 
-    ``staff`` refers four customers of the store: ``customer`` has a submitted VIP file
-    (``file``, with its review task ``task``) and an open ownership case (``case``) that
-    ``li`` opened by entering the same person; ``draft_customer`` a complete draft
-    (``draft_file``); ``approved_customer`` an approved file (``approved_file``), drawn in a
-    spot check (``check``, ``item``); ``fresh_customer`` nothing yet. The manager asked head
-    office for an account (``request``) and has leave next week (``leave``, ``li`` deputy);
-    the admin has an unread message (``notification``).
+
+@pytest.fixture
+def world(app, db_session) -> World:
+    """``portal.testing.world``: one object of every kind, with the people who act on them.
+
+    ``staff`` refers the store's customers: ``customer`` has a submitted VIP file (``file``,
+    with its review task ``task``) and an open ownership case (``case``) that ``li`` opened
+    by entering the same person; ``draft_customer`` a complete draft (``draft_file``);
+    ``approved_customer`` an approved file (``approved_file``), drawn in a spot check
+    (``check``, ``item``); ``fresh_customer`` nothing yet. The manager asked head office for
+    accounts (``request``, ``request_to_open``, ``request_to_reject``) and has leave next
+    week (``leave``, ``li`` deputy); the admin has an unread message (``notification``).
+    The ids are also kept under their URL argument names (``member_id``), as the API's
+    paths name them.
     """
-    clerk = make_user("clerk", Role.STAFF, other_store)
-    li = make_user("li.na", Role.STAFF, dummy_store, display_name="李娜")
-    grant = db_session.scalar(select(RoleGrant).where(RoleGrant.user_id == clerk.id))
-    store = dummy_store.id
-    customer = dummy_customer(db_session, staff, store_id=store, mobile="13900139000")
-    file = dummy_vip_file(db_session, staff, customer)
-    case = ownership.enter_customer(
-        db_session, actor=li, store_id=store, full_name="王建国", mobile="13900139000"
-    )
-    assert isinstance(case, OwnershipConflict), case
-    draft_customer = dummy_customer(
-        db_session, staff, store_id=store, full_name="李秀英", mobile="13700137000"
-    )
-    draft_file = dummy_vip_file(
-        db_session,
-        staff,
-        draft_customer,
-        values=complete_values(full_name="李秀英", mobile="13700137000", id_number=ID_NUMBERS[1]),
-        submit=False,
-    )
-    approved_customer = dummy_customer(
-        db_session, staff, store_id=store, full_name="张伟", mobile="13600136000"
-    )
-    approved_file = dummy_vip_file(
-        db_session,
-        staff,
-        approved_customer,
-        values=complete_values(full_name="张伟", mobile="13600136000", id_number=ID_NUMBERS[3]),
-    )
-    vip.approve(db_session, actor=store_manager, file=approved_file)
-    fresh_customer = dummy_customer(
-        db_session, staff, store_id=store, full_name="赵敏", mobile="13500135000"
-    )
-    check = spotchecks.draw_sample(db_session, actor=hq_service, store_id=store, size=1)
-    request = openings.request_account(
-        db_session,
-        actor=store_manager,
-        store_id=store,
-        for_staff_id=staff.id,
-        purpose="为VIP客户建档",
-    )
-    requests_to_decide = [
-        openings.request_account(
-            db_session,
-            actor=store_manager,
-            store_id=store,
-            for_staff_id=li.id,
-            purpose=f"第{n}个专属账户",
-        ).id
-        for n in (2, 3)
-    ]
-    leave = sla.record_leave(
-        db_session,
-        actor=store_manager,
-        user=store_manager,
-        starts_at=START + timedelta(days=7),
-        ends_at=START + timedelta(days=9),
-        deputy=li,
-        reason="Annual leave",
-    )
-    (notification,) = notifications.notify(
-        db_session,
-        kind="vip.approved",
-        params={"name": "王建国"},
-        key="hostile:1",
-        user=admin,
-        channels=[Channel.PORTAL],
-    )
-    # R16: the member's membership, revoked with its deposit held: a refund tranche to pay
-    revoked = active_membership(
-        db_session,
-        member=member,
-        mtype=dummy_type(db_session, admin=admin, store=dummy_store),
-        reviewer=store_manager,
-        finance=make_user("finance", Role.FINANCE),
-    )
-    tranche, *_rest = memberships.revoke(
-        db_session,
-        revoked,
-        announced_on=START.date(),
-        actor=store_manager,
-        reason="R21",
-        source="test",
-    )
-    # R17-R21: a case against the member, with evidence, decided in a notice it appealed
-    compliance_case = cases.open_case(
-        db_session,
-        actor=compliance,
-        data=cases.NewCase(
-            member_id=member.id, codes=["EX-P01"], subject="开户审核", description="抽查"
-        ),
-    )
-    attachment = cases.add_attachment(
-        db_session,
-        actor=compliance,
-        case=compliance_case,
-        filename="evidence.png",
-        content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
-    )
-    cases.add_note(db_session, actor=compliance, case=compliance_case, text="证据")
-    notice = decisions.decide(
-        db_session,
-        actor=compliance,
-        case=compliance_case,
-        data=decisions.DecisionInput(measures=["oral_warning"], reasons="口头警告"),
-    )
-    appeal = appeals.lodge_appeal(db_session, actor=member.user, notice=notice, grounds="不服")
-    pos = integrations.create_integration(
-        db_session,
-        actor=admin,
-        data=integrations.NewIntegration(name="POS 01", store=dummy_store, actions=["view_member"]),
-    )
-    _plain, pos_token = integrations.issue_integration_token(
-        db_session, actor=admin, integration=pos, days=30
-    )
-    db_session.commit()
-    task = vip.task_of(db_session, file)
-    ids = {
-        "member": member.id,
-        "store": store,
-        "user": clerk.id,
-        "grant": grant.id,
-        "notification": notification.id,
-        "case": case.id,
-        "file": file.id,
-        "stage": 1,
-        "request": request.id,
-        "check": check.id,
-        "item": check.items[0].id,
-        "leave": leave.id,
-        "task": task.id,
-        # the owners' own objects
-        "staff": staff.id,
-        "customer": customer.id,
-        "draft_file": draft_file.id,
-        "draft_version": draft_file.version,
-        "approved_file": approved_file.id,
-        "fresh_customer": fresh_customer.id,
-        "request_to_open": requests_to_decide[0],
-        "request_to_reject": requests_to_decide[1],
-        "li": li.id,
-        "manager": store_manager.id,
-        "plugin": "restaurant",  # a bundled plugin; a name, not an id
-        "membership": revoked.id,
-        "step": "suspend",
-        "entry": tranche.id,
-        "membership_type": revoked.type_id,
-        "compliance_case": compliance_case.id,
-        "attachment": attachment.id,
-        "notice": notice.id,
-        "appeal": appeal.id,
-        "integration": pos.id,
-        "token": pos_token.id,
-    }
-    ids.update({argument: ids[name] for argument, name in _ID_NAMES.items()})
-    people = {
-        "admin": admin,
-        "staff": staff,
-        "li": li,
-        "manager": store_manager,
-        "hq": hq_service,
-        "hq_head": hq_head,
-        "compliance": compliance,
-    }
-    return {
-        "headers": api_token(admin),
-        "ids": ids,
-        "member": member,
-        "people": people,
-        "tokens": {name: api_token(user) for name, user in people.items()},
-    }
+    world = build_world(db_session)
+    world.ids.update({argument: world.ids[name] for argument, name in ARGUMENTS.items()})
+    return world
+
+
+@pytest.fixture
+def tokens(world, db_session) -> dict[str, dict[str, str]]:
+    """Headers with a bearer token of each of ``PEOPLE``, issued before the test knocks."""
+    return {person: world.token(db_session, person) for person in PEOPLE}
 
 
 def _core_rules(app) -> list[Any]:
@@ -662,7 +481,7 @@ def test_every_route_is_covered(app):
         if rule.rule.startswith((API, "/static")):
             continue
         path = re.sub(
-            r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: "{" + _ID_NAMES[m.group(1)] + "}", rule.rule
+            r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: "{" + ARGUMENTS[m.group(1)] + "}", rule.rule
         )
         if "POST" in rule.methods and rule.endpoint != "accounts.logout":
             html_posts.add(path)
@@ -681,39 +500,11 @@ def _plain_pages(app) -> list[str]:
     )
 
 
-#: URL argument names (``app.url_map``) -> the world's ids
-_ID_NAMES = {
-    "member_id": "member",
-    "store_id": "store",
-    "user_id": "user",
-    "grant_id": "grant",
-    "notification_id": "notification",
-    "case_id": "case",
-    "file_id": "file",
-    "stage": "stage",
-    "request_id": "request",
-    "check_id": "check",
-    "item_id": "item",
-    "leave_id": "leave",
-    "task_id": "task",
-    "name": "plugin",
-    "membership_id": "membership",
-    "step_name": "step",
-    "entry_id": "entry",
-    "type_id": "membership_type",
-    "attachment_id": "attachment",
-    "notice_id": "notice",
-    "appeal_id": "appeal",
-    "integration_id": "integration",
-    "token_id": "token",
-}
-
-
 # --- the JSON API -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", sorted(JSON_VALUES))
-def test_api_body_fields_refuse_hostile_values(client, db_session, world, kind):
+def test_api_body_fields_refuse_hostile_values(client, db_session, world, tokens, kind):
     value = JSON_VALUES[kind]
     fields = _body_fields(client)
     assert fields, "the API takes no bodies?"
@@ -722,11 +513,11 @@ def test_api_body_fields_refuse_hostile_values(client, db_session, world, kind):
     for (method, path), names in fields.items():
         for name in names:
             response = client.open(
-                _url(path, world["ids"]),
+                _url(path, world.ids),
                 method=method,
                 data=_json({name: value}),
                 content_type="application/json",
-                headers=world["headers"],
+                headers=tokens["admin"],
             )
             if method == "PATCH" and response.status_code == 200:
                 # free text that passes the R2 checks is stored as sent, and shown as data;
@@ -798,8 +589,13 @@ OWNED_BODIES: list[tuple[str, str, str, dict[str, Any]]] = [
         "staff",
         {"contacts": [{"kind": "wechat", "value": "wangjg_1"}]},
     ),
-    ("POST", "/spotchecks/", "hq", {"store_id": "{store}", "size": 1}),
-    ("PUT", "/spotchecks/items/{item}/finding", "hq", {"finding": "issue", "notes": "地址不符"}),
+    ("POST", "/spotchecks/", "hq_service", {"store_id": "{store}", "size": 1}),
+    (
+        "PUT",
+        "/spotchecks/items/{item}/finding",
+        "hq_service",
+        {"finding": "issue", "notes": "地址不符"},
+    ),
     (
         "POST",
         "/sla/leave",
@@ -818,11 +614,16 @@ OWNED_BODIES: list[tuple[str, str, str, dict[str, Any]]] = [
         "manager",
         {"store_id": "{store}", "for_staff_id": "{staff}", "purpose": "建档", "notes": "无"},
     ),
-    ("POST", "/openings/{request_to_open}/open", "hq", {"account_ref": "ACC-2026-0001"}),
-    ("POST", "/openings/{request_to_reject}/reject", "hq", {"reason": "资料不全"}),
+    ("POST", "/openings/{request_to_open}/open", "hq_service", {"account_ref": "ACC-2026-0001"}),
+    ("POST", "/openings/{request_to_reject}/reject", "hq_service", {"reason": "资料不全"}),
     ("POST", "/openings/{request}/cancel", "manager", {"reason": "不再需要"}),
     ("PATCH", "/stores/{store}", "admin", {"quiet_start": "21:00", "quiet_end": "08:00"}),
-    ("POST", "/sla/tasks/{task}/reassign", "hq", {"user_id": "{manager}", "reason": "经理出差"}),
+    (
+        "POST",
+        "/sla/tasks/{task}/reassign",
+        "hq_service",
+        {"user_id": "{manager}", "reason": "经理出差"},
+    ),
     ("POST", "/members/conflicts/{case}/resolve", "manager", {"keep": "holder", "reason": "先到"}),
     ("POST", "/vip/files/{file}/decision", "manager", {"decision": "reject", "reason": "不全"}),
     (
@@ -906,11 +707,13 @@ def _error_names(errors: Any) -> set[str]:
 
 
 @pytest.mark.parametrize("kind", sorted(JSON_VALUES))
-def test_api_bodies_from_their_owners_refuse_hostile_values(client, db_session, world, kind):
+def test_api_bodies_from_their_owners_refuse_hostile_values(
+    client, db_session, world, tokens, kind
+):
     """Each role's endpoints with a valid body and one hostile field: refused, naming the
     field, and nothing saved; or, for free text, stored as data."""
     value = JSON_VALUES[kind]
-    ids = world["ids"]
+    ids = world.ids
     for method, template, person, valid in OWNED_BODIES:
         body = _fill(valid, ids)
         changed = False  # by an accepted value: later refusals may name another field
@@ -922,7 +725,7 @@ def test_api_bodies_from_their_owners_refuse_hostile_values(client, db_session, 
                 method=method,
                 data=_json(_replaced(body, path, value)),
                 content_type="application/json",
-                headers=world["tokens"][person],
+                headers=tokens[person],
             )
             where = (method, template, name, kind, response.get_data(as_text=True)[:500])
             _assert_handled(response, 200, 201, 400, 403, 404, 409, 413, 422)
@@ -949,14 +752,14 @@ ACCEPTABLE_REGISTRATION_VALUES = {
 
 @pytest.mark.parametrize("kind", sorted(JSON_VALUES))
 def test_api_registration_refuses_hostile_values_in_an_otherwise_valid_body(
-    client, db_session, world, dummy_store, kind
+    client, db_session, world, kind
 ):
     value = JSON_VALUES[kind]
     valid = {
         "full_name": "李秀英",
         "mobile": "13912345678",
         "email": "li@example.cn",
-        "store_id": dummy_store.id,
+        "store_id": world.store.id,
         "password": "a-long-secret",
         "consent": True,
     }
@@ -974,9 +777,8 @@ def test_api_registration_refuses_hostile_values_in_an_otherwise_valid_body(
 
 
 @pytest.mark.parametrize("kind", sorted(JSON_VALUES))
-def test_api_profile_update_refuses_hostile_values(client, db_session, world, kind):
+def test_api_profile_update_refuses_hostile_values(client, db_session, world, tokens, kind):
     value = JSON_VALUES[kind]
-    member = world["member"]
     before = _snapshot(db_session)
     for name in ("full_name", "email", "address", "birthday", "wedding_anniversary", "mobile"):
         if kind == "null" and name != "full_name":
@@ -984,10 +786,10 @@ def test_api_profile_update_refuses_hostile_values(client, db_session, world, ki
         if kind == "empty" and name in ("email", "address"):
             continue  # an empty optional text is cleared too
         response = client.patch(
-            f"{API}/members/{member.id}",
+            f"{API}/members/{world.ids['member']}",
             data=_json({name: value}),
             content_type="application/json",
-            headers=world["headers"],
+            headers=tokens["admin"],
         )
         if name == "address" and kind in ("script", "sql"):
             # R2's address check wants a number and six characters; both have them. Stored
@@ -1003,17 +805,17 @@ def test_api_profile_update_refuses_hostile_values(client, db_session, world, ki
 
 
 @pytest.mark.parametrize("kind", sorted(RAW_BODIES))
-def test_api_refuses_malformed_bodies(client, db_session, world, kind):
+def test_api_refuses_malformed_bodies(client, db_session, world, tokens, kind):
     content_type, raw = RAW_BODIES[kind]
     takes_body = _body_fields(client)
     before = _snapshot(db_session)
     for method, path in _api_rules(client.application):
         if method not in ("POST", "PATCH", "PUT") or (method, path) not in takes_body:
             continue  # an operation without a body (mark read, submit) reads none
-        headers = dict(world["headers"])
+        headers = dict(tokens["admin"])
         if content_type:
             headers["Content-Type"] = content_type
-        response = client.open(_url(path, world["ids"]), method=method, data=raw, headers=headers)
+        response = client.open(_url(path, world.ids), method=method, data=raw, headers=headers)
         if kind == "empty" and method == "PATCH":
             # no body: nothing to change (a draft's values are required, though)
             _assert_handled(response, 422 if path == f"{API}/vip/files/{{file_id}}" else 200)
@@ -1027,16 +829,16 @@ def test_api_refuses_malformed_bodies(client, db_session, world, kind):
     assert _snapshot(db_session)[:3] == before[:3]
 
 
-def test_api_refuses_oversized_bodies_with_413(client, db_session, world):
+def test_api_refuses_oversized_bodies_with_413(client, db_session, world, tokens):
     before = _snapshot(db_session)
     body = json.dumps({"full_name": "a" * OVERSIZED}).encode()
     for method, path in _api_rules(client.application):
         response = client.open(
-            _url(path, world["ids"]),
+            _url(path, world.ids),
             method=method,
             data=body,
             content_type="application/json",
-            headers=world["headers"],
+            headers=tokens["admin"],
         )
         _assert_handled(response)
         if method in ("POST", "PATCH"):
@@ -1045,13 +847,13 @@ def test_api_refuses_oversized_bodies_with_413(client, db_session, world):
 
 
 @pytest.mark.parametrize("bad_id", BAD_IDS)
-def test_api_ids_out_of_range_are_404(client, world, bad_id):
+def test_api_ids_out_of_range_are_404(client, world, tokens, bad_id):
     for method, path in _api_rules(client.application):
         if "{" not in path:
             continue
         url = re.sub(r"{[^}]+}", str(bad_id), path)
-        for person in ("admin", "staff", "manager", "hq"):
-            headers = world["tokens"][person]
+        for person in ("admin", "staff", "manager", "hq_service"):
+            headers = tokens[person]
             response = client.open(url, method=method, json={}, headers=headers)
             _assert_handled(response, 404, 422)
             if response.status_code == 422:  # the empty body is refused before the lookup
@@ -1064,17 +866,17 @@ SEARCH_TERMS = {(f"{API}/members/", "contact")}
 
 
 @pytest.mark.parametrize("kind", sorted(FORM_VALUES))
-def test_api_query_arguments_refuse_hostile_values(client, world, kind):
+def test_api_query_arguments_refuse_hostile_values(client, world, tokens, kind):
     value = FORM_VALUES[kind]
     params = _query_params(client)
     assert params
     for (method, path), names in params.items():
         for name in names:
             response = client.open(
-                _url(path, world["ids"]),
+                _url(path, world.ids),
                 method=method,
                 query_string={name: value},
-                headers=world["headers"],
+                headers=tokens["admin"],
             )
             _assert_handled(response)
             if (path, name) in SEARCH_TERMS and kind != "long":
@@ -1104,7 +906,7 @@ def test_api_hostile_authorization_headers_are_401(client, world, authorization)
         ):
             continue  # public operations
         response = client.open(
-            _url(path, world["ids"]),
+            _url(path, world.ids),
             method=method,
             json={},
             headers={"Authorization": authorization},
@@ -1112,13 +914,13 @@ def test_api_hostile_authorization_headers_are_401(client, world, authorization)
         _assert_handled(response, 401)
 
 
-def test_api_unknown_methods_are_405_with_allow(client, world):
+def test_api_unknown_methods_are_405_with_allow(client, world, tokens):
     allowed: dict[str, set[str]] = {}
     for method, path in _api_rules(client.application):
         allowed.setdefault(path, set()).add(method)
     for path, methods in allowed.items():
         method = next(m for m in ("PUT", "PATCH", "DELETE") if m not in methods)
-        response = client.open(_url(path, world["ids"]), method=method, headers=world["headers"])
+        response = client.open(_url(path, world.ids), method=method, headers=tokens["admin"])
         _assert_handled(response, 405)
         assert response.headers["Allow"]
 
@@ -1127,9 +929,9 @@ def test_api_unknown_methods_are_405_with_allow(client, world):
 
 
 @pytest.fixture
-def admin_client(login, world, admin):
+def admin_client(login, world):
     """The test client logged in as the admin (every admin form is reachable)."""
-    return login(admin)
+    return login(world.people["admin"])
 
 
 @pytest.fixture
@@ -1140,7 +942,7 @@ def client_of(app, world):
     def make(person: str):
         if person not in clients:
             client = app.test_client()
-            user = world["people"][person]
+            user = world.people[person]
             response = client.post("/login", data={"login": user.login, "password": PASSWORD})
             assert response.status_code == 302, response.get_data(as_text=True)
             clients[person] = client
@@ -1213,8 +1015,8 @@ def test_html_forms_refuse_hostile_values(admin_client, db_session, world, kind)
     value = FORM_VALUES[kind]
     for route in _routes_confirmations_last():
         before = _snapshot(db_session)
-        data = _hostile_form(route, value, world["ids"])
-        response = admin_client.post(_url(route, world["ids"]), data=data)
+        data = _hostile_form(route, value, world.ids)
+        response = admin_client.post(_url(route, world.ids), data=data)
         _assert_handled(response, 200, 302, 400, 401, 403, 404, 409, 413, 422, 429)
         if route == "/language":
             assert response.status_code in (302, 400, 413)  # flashes "choose a language"
@@ -1234,8 +1036,8 @@ def test_html_forms_refuse_hostile_values_from_their_owners(client_of, db_sessio
         if route in CONFIRMATIONS:
             continue  # below, each on its own world
         before = _snapshot(db_session)
-        data = _hostile_form(route, value, world["ids"])
-        response = client_of(person).post(_url(url, world["ids"]), data=data)
+        data = _hostile_form(route, value, world.ids)
+        response = client_of(person).post(_url(url, world.ids), data=data)
         _assert_handled(response, 200, 302, 400, 401, 403, 404, 409, 413, 422, 429)
         if response.status_code in (401, 403, 404):
             pytest.fail(f"{person} may not use {url}: {response.status_code}")
@@ -1250,8 +1052,8 @@ def test_html_confirmations_survive_hostile_values_from_their_owners(
     client_of, world, route, person, url, kind
 ):
     """A confirmation does what its button says whatever else is posted with it."""
-    data = _hostile_form(route, FORM_VALUES[kind], world["ids"])
-    response = client_of(person).post(_url(url, world["ids"]), data=data)
+    data = _hostile_form(route, FORM_VALUES[kind], world.ids)
+    response = client_of(person).post(_url(url, world.ids), data=data)
     _assert_handled(response, 302, 400, 409, 413)
 
 
@@ -1280,7 +1082,7 @@ def test_html_forms_refuse_malformed_bodies(
 ):
     for route in _routes_confirmations_last():
         before = _snapshot(db_session)
-        response = admin_client.post(_url(route, world["ids"]), data=raw, content_type=content_type)
+        response = admin_client.post(_url(route, world.ids), data=raw, content_type=content_type)
         _assert_handled(response, 200, 302, 400, 401, 403, 404, 413, 415, 422)
         if kind == "oversized":
             assert response.status_code == 413, route
@@ -1304,7 +1106,7 @@ def test_html_ids_out_of_range_are_404(admin_client, client_of, world, bad_id):
     routes = [("admin", route) for route in FORMS if "{" in route]
     routes += [(person, url) for _route, person, url in OWNED_FORMS if "{" in url.split("?")[0]]
     for person, route in routes:
-        url = _with_bad_ids(route, world["ids"], bad_id)
+        url = _with_bad_ids(route, world.ids, bad_id)
         client = admin_client if person == "admin" else client_of(person)
         for method in ("GET", "POST"):
             response = client.open(url, method=method, data={"full_name": "x"})
@@ -1318,7 +1120,7 @@ def test_html_ids_out_of_range_are_404(admin_client, client_of, world, bad_id):
 @pytest.mark.parametrize("kind", sorted(FORM_VALUES))
 def test_list_pages_refuse_hostile_query_strings(admin_client, client_of, world, kind):
     value = FORM_VALUES[kind]
-    for person in ("admin", "staff", "manager", "hq"):  # each sees other pages, or parts
+    for person in ("admin", "staff", "manager", "hq_service"):  # each sees other pages, or parts
         client = admin_client if person == "admin" else client_of(person)
         for list_page, names in LIST_PAGES.items():
             # 100k characters cost the test client ~0.3 s a request: all arguments at once
@@ -1334,7 +1136,7 @@ QUERY_PAGES: list[tuple[str, str, list[str]]] = [
     ("staff", "/vip/files/new", ["member", "cursor"]),
     ("staff", "/vip/files/{approved_file}", ["cursor"]),
     ("manager", "/vip/files/{file}/decide", ["decision"]),
-    ("hq", "/spotchecks/draw", ["store"]),
+    ("hq_service", "/spotchecks/draw", ["store"]),
     ("manager", "/openings/new", ["store"]),
     ("manager", "/ownership/handover/{store}/{staff}", ["cursor"]),
 ]
@@ -1345,12 +1147,12 @@ def test_pages_with_ids_refuse_hostile_query_strings(client_of, world, kind):
     for person, url, names in QUERY_PAGES:
         for name in names:
             response = client_of(person).get(
-                _url(url, world["ids"]), query_string={name: FORM_VALUES[kind]}
+                _url(url, world.ids), query_string={name: FORM_VALUES[kind]}
             )
             _assert_handled(response, 200, 400, 404, 422)
         for bad_id in BAD_IDS:
             response = client_of(person).get(
-                _url(url, world["ids"]), query_string=dict.fromkeys(names, bad_id)
+                _url(url, world.ids), query_string=dict.fromkeys(names, bad_id)
             )
             _assert_handled(response, 200, 400, 404, 422)
 
@@ -1375,7 +1177,7 @@ def test_list_pages_refuse_a_cursor_with_an_id_out_of_range(admin_client, client
         for first in ("2026-11-23T02:00:00+00:00", "a")
         for number in (HUGE, 2**63 - 1, 2**40, -(2**63))
     ]
-    for person in ("admin", "staff", "manager", "hq"):
+    for person in ("admin", "staff", "manager", "hq_service"):
         client = admin_client if person == "admin" else client_of(person)
         for list_page in LIST_PAGES:
             for value in values:
@@ -1383,7 +1185,7 @@ def test_list_pages_refuse_a_cursor_with_an_id_out_of_range(admin_client, client
                 _assert_handled(response, 200, 400, 404, 422)  # in range: a page after it
 
 
-def test_api_list_refuses_a_cursor_with_an_id_out_of_range(request, app, client, world):
+def test_api_list_refuses_a_cursor_with_an_id_out_of_range(request, app, client, world, tokens):
     import base64
 
     for number in (HUGE, 2**63 - 1, 2**40, -(2**63)):
@@ -1392,7 +1194,7 @@ def test_api_list_refuses_a_cursor_with_an_id_out_of_range(request, app, client,
         response = client.get(
             f"{API}/members/",
             query_string={"sort": "name", "cursor": forged},
-            headers=world["headers"],
+            headers=tokens["admin"],
         )
         _assert_handled(response, 200, 422)
 
@@ -1401,7 +1203,7 @@ def test_api_list_refuses_a_cursor_with_an_id_out_of_range(request, app, client,
 
 
 def test_scripts_saved_as_data_are_escaped_on_every_page(
-    client, admin_client, db_session, world, make_store, api_token
+    client, admin_client, db_session, world, make_store
 ):
     """Text that is accepted and stored is shown escaped wherever it appears."""
     store = make_store(code="XS01", name=SCRIPT, address=f"西安市高新路25号 {SCRIPT}")
@@ -1445,7 +1247,7 @@ def test_scripts_saved_as_data_are_escaped_on_every_page(
 )
 def test_rejected_input_is_echoed_escaped(admin_client, db_session, world, route, field):
     before = _count(db_session)
-    response = admin_client.post(_url(route, world["ids"]), data={field: SCRIPT})
+    response = admin_client.post(_url(route, world.ids), data={field: SCRIPT})
     assert 400 <= response.status_code < 500
     body = response.get_data(as_text=True)
     assert SCRIPT not in body
@@ -1456,7 +1258,7 @@ def test_rejected_input_is_echoed_escaped(admin_client, db_session, world, route
 def test_wrong_contact_rows_are_explained_next_to_the_row(client_of, world):
     """Regression: a row's wrong kind answered 422 without saying what was wrong."""
     response = client_of("staff").post(
-        _url("/members/{customer}/contacts", world["ids"]),
+        _url("/members/{customer}/contacts", world.ids),
         data={"contacts-0-kind": SCRIPT, "contacts-0-value": "wangjg_1"},
     )
     assert response.status_code == 422
