@@ -44,10 +44,11 @@ CHECKS = (
     # stateful: what was deleted is gone, what was created can be read
     "use_after_free",
     "ensure_resource_availability",
+    # what the document forbids (a wrong type, an empty Idempotency-Key ...) is refused
+    "negative_data_rejection",
 )
 # Left out: positive_data_acceptance (the services refuse much a schema cannot express, such
-# as an honorific for a name, R2) and, for now, negative_data_rejection (the shared
-# Idempotency-Key layer accepts an empty or space-padded key that its schema forbids).
+# as an honorific for a name, R2).
 
 #: whose token calls the operations of each tag: a role the operations allow
 ROLE_BY_TAG = {
