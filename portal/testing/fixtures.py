@@ -208,23 +208,10 @@ def other_store(make_store: Callable[..., Any]) -> Any:
 @pytest.fixture
 def make_user(db_session: Any) -> Callable[..., User]:
     """``make_user("wang", Role.STAFF, store)``: a staff account with one role grant."""
-    from portal.accounts.operator import ShellOperator
-    from portal.accounts.services import NewAccount, create_account, grant_role
+    from portal.testing.world import new_user  # the world builds on these fixtures' constants
 
     def factory(login: str, role: Role | None = None, store: Any = None, **fields: Any) -> User:
-        actor = ShellOperator("test-setup")
-        user = create_account(
-            db_session,
-            actor=actor,  # type: ignore[arg-type]
-            data=NewAccount(
-                login=login,
-                display_name=fields.pop("display_name", login.title()),
-                password=PASSWORD,
-                **fields,
-            ),
-        )
-        if role is not None:
-            grant_role(db_session, actor=actor, user=user, role=role, store=store)  # type: ignore[arg-type]
+        user = new_user(db_session, login, role, store, **fields)
         db_session.commit()
         return user
 
