@@ -20,11 +20,10 @@ from portal.errors import Conflict, ValidationFailed
 _KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 
 
-def check_key(raw: str | None) -> str | None:
+def check_key(key: str | None) -> str | None:
     """The key, None when none was sent; ValidationFailed on ``idempotency_key`` for
     anything but 1 to 64 visible ASCII characters: an empty header is a client's mistake,
     not a request without a key, and answering it as one would do the write twice."""
-    key = raw
     if key is not None and not _KEY.fullmatch(key):
         raise ValidationFailed.single(
             "idempotency_key", _l("1 to 64 visible ASCII characters, no spaces.")

@@ -37,6 +37,7 @@ from portal.stores.models import Store
 from portal.stores.services import StoreData, create_store
 from portal.testing.fixtures import PASSWORD, START
 from portal.vip import services as vip
+from portal.vip.models import VipFile
 from portal.vip.testing import ID_NUMBERS, complete_values, dummy_customer, dummy_vip_file
 
 _SETUP = ShellOperator("test-setup")
@@ -208,6 +209,22 @@ def build_world(session: Session) -> World:
     return world
 
 
+def _customer_with_file(
+    session: Session,
+    staff: User,
+    store: int,
+    full_name: str,
+    mobile: str,
+    id_number: str,
+    *,
+    submit: bool = True,
+) -> tuple[Member, VipFile]:
+    """A customer referred by ``staff`` with a complete VIP file, submitted or a draft."""
+    customer = dummy_customer(session, staff, store_id=store, full_name=full_name, mobile=mobile)
+    values = complete_values(full_name=full_name, mobile=mobile, id_number=id_number)
+    return customer, dummy_vip_file(session, staff, customer, values=values, submit=submit)
+
+
 def _vip_lifecycle(session: Session, world: World) -> None:
     """Customers referred by ``staff`` (R8): a submitted file with its review task (R5), an
     ownership conflict, a complete draft (R4), an approved file drawn in a spot check (R7),
@@ -220,24 +237,11 @@ def _vip_lifecycle(session: Session, world: World) -> None:
         session, actor=li, store_id=store, full_name="王建国", mobile="13900139000"
     )
     assert isinstance(conflict, OwnershipConflict), conflict
-    draft_customer = dummy_customer(
-        session, staff, store_id=store, full_name="李秀英", mobile="13700137000"
+    draft_customer, draft_file = _customer_with_file(
+        session, staff, store, "李秀英", "13700137000", ID_NUMBERS[1], submit=False
     )
-    draft_file = dummy_vip_file(
-        session,
-        staff,
-        draft_customer,
-        values=complete_values(full_name="李秀英", mobile="13700137000", id_number=ID_NUMBERS[1]),
-        submit=False,
-    )
-    approved_customer = dummy_customer(
-        session, staff, store_id=store, full_name="张伟", mobile="13600136000"
-    )
-    approved_file = dummy_vip_file(
-        session,
-        staff,
-        approved_customer,
-        values=complete_values(full_name="张伟", mobile="13600136000", id_number=ID_NUMBERS[3]),
+    approved_customer, approved_file = _customer_with_file(
+        session, staff, store, "张伟", "13600136000", ID_NUMBERS[3]
     )
     vip.approve(session, actor=manager, file=approved_file)
     fresh_customer = dummy_customer(
