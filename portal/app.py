@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config as portal_config
 from portal.audit.context import Origin, current_origin
 from portal.clock import Clock
-from portal.database import engine_options, render_migration_item
+from portal.database import engine_options, remove_session, render_migration_item
 from portal.extensions import babel, csrf, db, login_manager, migrate
 from portal.plugins.manager import PluginManager
 
@@ -103,6 +103,9 @@ def _init_extensions(app: Flask, plugins: PluginManager) -> None:
     from portal import i18n
 
     db.init_app(app)
+    # runs before Flask-SQLAlchemy's own teardown (the later registered runs first), which
+    # then finds the session already removed
+    app.teardown_appcontext(lambda exc: remove_session(db.session))
     migrate.init_app(
         app,
         db,

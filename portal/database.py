@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
@@ -9,10 +11,12 @@ from typing import Any
 import psycopg
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 # Stable constraint names so Alembic revisions are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -129,3 +133,23 @@ def is_unavailable(exc: BaseException) -> bool:
             return isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError)
         return state[:2] in _PG_UNAVAILABLE_CLASSES or state in _PG_UNAVAILABLE_STATES
     return False
+
+
+def remove_session(session: scoped_session[Any]) -> None:
+    """End a request's or a command's session, also when the database has just gone away.
+
+    The answer is already made by then. A server shutting down between the last statement
+    and the closing rollback must not turn it into a 500. Whatever was committed stays
+    committed, and whatever was not is lost with the connection. So an unavailable
+    database is logged and the connection dropped; the pool opens a new one. Any other
+    error is a bug and is raised.
+    """
+    try:
+        session.remove()
+    except SQLAlchemyError as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("database went away while closing the session: %s", getattr(exc, "orig", exc))
+        with contextlib.suppress(SQLAlchemyError):
+            session.registry().invalidate()
+        session.registry.clear()

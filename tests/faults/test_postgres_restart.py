@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -76,6 +76,22 @@ def test_pooled_connections_a_restart_cut_are_replaced_unnoticed(
     db.session.remove()
     restart_cluster(database_url)
     assert client.get("/api/v1/stores/").status_code == 200  # pre-ping: no error at all
+
+
+def test_a_connection_cut_before_the_closing_rollback_leaves_the_answer_alone(
+    app: Flask, client: FlaskClient, dummy_store: Any
+) -> None:
+    """The server goes away after the last statement and before the session's closing
+    rollback (a restart in the middle of a request): the answer stands, no 500, and the
+    cut connection goes back to the pool as discarded, not held."""
+    checked_out = db.engine.pool.checkedout()
+    with app.app_context():  # a request's own context and session
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            other.commit()
+    assert db.engine.pool.checkedout() == checked_out
+    assert client.get("/api/v1/stores/").status_code == 200  # the pool replaced it
 
 
 def _recovered(answers: list[Answer], since: int) -> bool:
