@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from babel.support import NullTranslations, Translations
 from flask import request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict
@@ -14,15 +17,26 @@ from wtforms import (
     SubmitField,
     widgets,
 )
+from wtforms.i18n import messages_path
 
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
+
+
+@lru_cache(maxsize=8)
+def _wtforms_messages(locale: str) -> NullTranslations:
+    """WTForms' own messages ("This field is required.") in ``locale``, read once a process:
+    Flask-WTF would read the catalogue from disk again on every request."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class PortalForm(FlaskForm):
     """Base of every form: no form takes files, so uploads never reach text fields."""
 
     class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> NullTranslations:
+            return _wtforms_messages(str(get_locale()))
+
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             data = super().wrap_formdata(form, formdata)
             if isinstance(data, CombinedMultiDict):

@@ -41,7 +41,8 @@ bp = Blueprint(
 
 @bp.app_context_processor
 def _layout_context() -> dict[str, object]:
-    user = current_user if current_user.is_authenticated else None
+    # the account itself, not the proxy: the menu asks it some eighty questions a page
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     return {"nav_items": lambda: nav_items(user), "language_form": LanguageForm}
 
 
