@@ -315,7 +315,7 @@ def render(
         f"Measured {clock.now():%Y-%m-%d} with `{command}`: {size.members:,} members in "
         f"{size.stores} stores, {size.pending:,} VIP files pending review; gunicorn with "
         f"{workers} workers per server, locust with {users} users for {seconds} s per "
-        f"scenario on loopback, on the same machine ({os.cpu_count()} cores). {shared}",
+        f"scenario on loopback, on the same machine ({os.cpu_count()} cores). {shared}".rstrip(),
         "",
         "Ratios are the portal's figure divided by the other server's, measured within the "
         "same minute: throughput (at least 0.5 against bare and above 1 against Flask-Admin "
