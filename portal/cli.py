@@ -18,7 +18,7 @@ from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.accounts.operator import ShellOperator
 from portal.accounts.roles import Role
-from portal.database import is_unavailable
+from portal.database import driver_message, is_unavailable
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.plugins.manager import PluginManager
@@ -45,7 +45,7 @@ class Unavailable(click.ClickException):
     exit_code = 75  # EX_TEMPFAIL
 
     def __init__(self, exc: BaseException) -> None:
-        super().__init__(f"database unavailable, nothing done: {getattr(exc, 'orig', exc)}")
+        super().__init__(f"database unavailable, nothing done: {driver_message(exc)}")
 
 
 @portal_cli.command("setup")

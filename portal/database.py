@@ -135,6 +135,12 @@ def is_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def driver_message(exc: BaseException) -> object:
+    """What the driver said about ``exc``, for the log: SQLAlchemy's own text carries the
+    statement's parameters, which hold personal data (names, mobiles, password hashes)."""
+    return getattr(exc, "orig", None) or exc
+
+
 def remove_session(session: scoped_session[Any]) -> None:
     """End a request's or a command's session, also when the database has just gone away.
 
@@ -149,7 +155,7 @@ def remove_session(session: scoped_session[Any]) -> None:
     except SQLAlchemyError as exc:
         if not is_unavailable(exc):
             raise
-        log.warning("database went away while closing the session: %s", getattr(exc, "orig", exc))
+        log.warning("database went away while closing the session: %s", driver_message(exc))
         with contextlib.suppress(SQLAlchemyError):
             session.registry().invalidate()
         session.registry.clear()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from portal import clock, idempotency
-from portal.database import is_unavailable
+from portal.database import driver_message, is_unavailable, remove_session
 from portal.extensions import db
 from portal.sla.services import TickResult, tick
 
@@ -70,12 +70,16 @@ def run_forever(every: float, batch: int, echo: Callable[[str], None]) -> None:
             result = run_once(batch)
         except Exception as exc:
             if is_unavailable(exc):  # a restart or another writer: not a bug, just wait
-                log.warning("database unavailable; ticking again in %s seconds: %s", every, exc)
+                log.warning(
+                    "database unavailable; ticking again in %s seconds: %s",
+                    every,
+                    driver_message(exc),
+                )
             else:
                 log.exception("tick failed; trying again in %s seconds", every)
         else:
             if result.tasks or result.uncovered or result.delivered or result.plugin_work:
                 echo(f"tick: {result}")
         finally:
-            db.session.remove()
+            remove_session(db.session)  # also when the database just went away
         time.sleep(max(0.0, every - (time.monotonic() - started)))

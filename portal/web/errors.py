@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from portal.api.schema import plain
-from portal.database import MAX_ID, is_unavailable
+from portal.database import MAX_ID, driver_message, is_unavailable
 from portal.errors import DomainError, TooManyAttempts, ValidationFailed
 from portal.extensions import db, login_manager
 
@@ -99,9 +99,9 @@ def _database_unavailable(exc: BaseException) -> Response:
     """503 with Retry-After for a database that cannot serve now (``is_unavailable``):
     the request's work is rolled back, so nothing is half-saved, and the page is drawn
     without another query (as to a visitor, in the language already chosen)."""
-    # the driver's own words only: the statement's parameters hold personal data
-    reason = getattr(exc, "orig", None) or exc
-    log.warning("database unavailable on %s %s: %s", request.method, request.path, reason)
+    log.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, driver_message(exc)
+    )
     with contextlib.suppress(SQLAlchemyError):
         get_locale()  # the reader's language, while their loaded account still answers
     try:
